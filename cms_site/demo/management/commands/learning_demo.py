@@ -1,0 +1,115 @@
+import json
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from wagtail.models import Page, Site
+
+from cms_site.home.models import HomePage
+from dj_learning.members.services import save_member
+from dj_learning.orgs.models import Unit
+from dj_learning.orgs.services import grant_role, save_unit
+
+DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+
+
+class Command(BaseCommand):
+    help = "Load the demo data: the org tree, two regional sites and the demo accounts. Idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--fixture", type=Path, default=DEFAULT_FIXTURE)
+        parser.add_argument(
+            "--port", type=int, default=8000, help="Port the demo sites are served on."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, fixture, port, **options):
+        data = json.loads(fixture.read_text(encoding="utf-8"))
+        for node in data["units"]:
+            self._load_unit(node, parent=None, port=port)
+        self._remove_wagtail_welcome_page()
+        for account in data["accounts"]:
+            self._load_account(account, data["password"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data loaded: {Unit.objects.count()} units, "
+                f"{Site.objects.count()} sites, {len(data['accounts'])} accounts."
+            )
+        )
+
+    def _load_unit(self, node, parent, port):
+        site = None
+        if "site" in node:
+            existing = Unit.objects.filter(code=node["code"]).select_related("site").first()
+            site = self._load_site(existing.site if existing else None, node["site"], port)
+        unit = save_unit(
+            code=node["code"], name=node["name"], kind=node["kind"], parent=parent, site=site
+        )
+        for child in node.get("children", []):
+            self._load_unit(child, parent=unit, port=port)
+        return unit
+
+    def _load_site(self, site, spec, port):
+        home_spec = spec["home"]
+        root = Page.get_first_root_node()
+        home = HomePage.objects.filter(depth=2, slug=home_spec["slug"]).first()
+        if home is None:
+            home = root.add_child(
+                instance=HomePage(
+                    title=home_spec["title"], slug=home_spec["slug"], intro=home_spec["intro"]
+                )
+            )
+            home.save_revision().publish()
+        site = (
+            site
+            or Site.objects.filter(hostname=spec["hostname"]).first()
+            or Site(hostname=spec["hostname"])
+        )
+        site.hostname = spec["hostname"]
+        site.port = port
+        site.site_name = spec["site_name"]
+        site.root_page = home
+        site.is_default_site = spec["default"]
+        if site.is_default_site:
+            Site.objects.exclude(pk=site.pk).update(is_default_site=False)
+        site.save()
+        return site
+
+    def _remove_wagtail_welcome_page(self):
+        # The page Wagtail's first migration makes, once no site serves it.
+        welcome = Page.objects.filter(
+            depth=2, slug="home", content_type__model="page", sites_rooted_here__isnull=True
+        ).first()
+        if welcome is not None:
+            welcome.delete()
+
+    def _load_account(self, spec, password):
+        user_model = get_user_model()
+        user, created = user_model.objects.get_or_create(username=spec["username"])
+        user.first_name = spec.get("first_name", "")
+        user.is_superuser = user.is_staff = spec.get("superuser", False)
+        if created or not user.check_password(password):
+            user.set_password(password)
+        user.save()
+        for name in spec.get("groups", []):
+            group = Group.objects.filter(name=name).first()
+            if group is not None:
+                user.groups.add(group)
+        if member := spec.get("member"):
+            save_member(
+                user,
+                member_number=member["number"],
+                name=member["name"],
+                unit=Unit.objects.get(code=member["unit"]),
+                join_date=date.fromisoformat(member["join_date"]),
+                phone=member.get("phone", ""),
+            )
+            if not user.first_name:
+                user.first_name = member["name"]
+                user.save(update_fields=["first_name"])
+        for role, code in spec.get("roles", []):
+            grant_role(user, Unit.objects.get(code=code), role)

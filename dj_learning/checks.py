@@ -1,0 +1,91 @@
+"""System checks for dj-learning. Ids are stable; each is listed in docs/reference/settings.md."""
+
+import re
+
+from django.apps import apps
+from django.conf import settings as django_settings
+from django.core.checks import Error, Tags, Warning, register
+
+from .conf import DEFAULTS, settings
+
+# Each dj-learning app and the apps it builds on (see docs/architecture.md).
+APP_DEPENDENCIES = {
+    "dj_learning.orgs": ["wagtail", "dj_learning"],
+    "dj_learning.members": ["dj_learning.orgs"],
+    "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
+}
+_RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
+
+
+@register(Tags.compatibility)
+def check_settings(app_configs=None, **kwargs):
+    errors = []
+    user = getattr(django_settings, "DJ_LEARNING", {})
+    if not isinstance(user, dict):
+        return [
+            Error(
+                "DJ_LEARNING must be a dict.",
+                hint="Set DJ_LEARNING = {...} in your settings, or leave it out.",
+                id="dj_learning.E001",
+            )
+        ]
+    for key in sorted(set(user) - set(DEFAULTS)):
+        errors.append(
+            Warning(
+                f"DJ_LEARNING has an unknown key {key!r}.",
+                hint="See docs/reference/settings.md for the keys dj-learning reads.",
+                id="dj_learning.W001",
+            )
+        )
+    ttl = settings.API_TOKEN_TTL_DAYS
+    if not isinstance(ttl, int) or isinstance(ttl, bool) or ttl < 0:
+        errors.append(
+            Error(
+                "DJ_LEARNING['API_TOKEN_TTL_DAYS'] must be a whole number of days, 0 or more.",
+                id="dj_learning.E003",
+            )
+        )
+    rate = settings.API_LOGIN_RATE
+    if rate is not None and not (isinstance(rate, str) and _RATE.match(rate)):
+        errors.append(
+            Error(
+                "DJ_LEARNING['API_LOGIN_RATE'] must look like '10/m' (count/s, m, h or d), "
+                "or be None.",
+                id="dj_learning.E004",
+            )
+        )
+    return errors
+
+
+@register(Tags.compatibility)
+def check_apps(app_configs=None, **kwargs):
+    errors = []
+    installed = {config.name for config in apps.get_app_configs()}
+    for app, needs in APP_DEPENDENCIES.items():
+        if app not in installed:
+            continue
+        for need in needs:
+            if need not in installed:
+                errors.append(
+                    Error(
+                        f"{app} needs {need} in INSTALLED_APPS.",
+                        hint="See docs/install.md for the full list.",
+                        id="dj_learning.E002",
+                    )
+                )
+    return errors
+
+
+@register(Tags.security)
+def check_auth_backend(app_configs=None, **kwargs):
+    backend = "dj_learning.members.backends.MemberNumberBackend"
+    if settings.MEMBER_NUMBER_LOGIN and backend not in django_settings.AUTHENTICATION_BACKENDS:
+        return [
+            Warning(
+                "Members cannot sign in with their member number.",
+                hint=f"Put {backend!r} in AUTHENTICATION_BACKENDS in place of ModelBackend, "
+                "or set DJ_LEARNING['MEMBER_NUMBER_LOGIN'] = False.",
+                id="dj_learning.W002",
+            )
+        ]
+    return []

@@ -1,0 +1,50 @@
+"""The one accessor for dj-learning's settings.
+
+A site configures dj-learning with one dict in its settings::
+
+    DJ_LEARNING = {"API_TOKEN_TTL_DAYS": 7}
+
+and code reads it through ``dj_learning.conf.settings``::
+
+    from dj_learning.conf import settings
+    settings.API_TOKEN_TTL_DAYS
+
+Every attribute is read when it is asked for, so ``override_settings`` works in
+tests. Each key, its default and its meaning are listed in
+``docs/reference/settings.md``; keep the two in step.
+"""
+
+from django.conf import settings as django_settings
+
+DEFAULTS = {
+    # Days an API token issued by POST /api/v1/auth/token stays valid. 0 = never expires.
+    "API_TOKEN_TTL_DAYS": 30,
+    # Sign-in attempts allowed per client address on POST /api/v1/auth/token,
+    # as "count/period" (s, m, h, d). None turns the limit off.
+    "API_LOGIN_RATE": "10/m",
+    # Let members sign in with their member number as well as their username.
+    "MEMBER_NUMBER_LOGIN": True,
+    # Title of the API in the OpenAPI schema.
+    "API_TITLE": "dj-learning API",
+}
+
+
+class Settings:
+    """Reads ``settings.DJ_LEARNING[key]``, falling back to ``DEFAULTS[key]``."""
+
+    def _user_settings(self):
+        return getattr(django_settings, "DJ_LEARNING", None) or {}
+
+    def __getattr__(self, name):
+        if name not in DEFAULTS:
+            raise AttributeError(f"Unknown dj-learning setting: {name}")
+        user = self._user_settings()
+        if not isinstance(user, dict):
+            return DEFAULTS[name]
+        return user.get(name, DEFAULTS[name])
+
+    def __dir__(self):
+        return sorted(DEFAULTS)
+
+
+settings = Settings()

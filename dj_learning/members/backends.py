@@ -1,0 +1,41 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+from dj_learning.conf import settings
+
+from .models import Member
+
+
+class MemberNumberBackend(ModelBackend):
+    """Signs a user in by username or, when ``MEMBER_NUMBER_LOGIN`` is on, by member number.
+
+    It replaces ``django.contrib.auth.backends.ModelBackend`` in
+    ``AUTHENTICATION_BACKENDS`` and keeps all of its permission handling.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        user_model = get_user_model()
+        if username is None:
+            username = kwargs.get(user_model.USERNAME_FIELD)
+        if not username or password is None:
+            return None
+        user = self._find_user(username.strip())
+        if user is None:
+            # Spend the same time as a real check, so timing does not tell
+            # which usernames exist (as ModelBackend does).
+            user_model().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None
+
+    def _find_user(self, login):
+        user_model = get_user_model()
+        try:
+            return user_model._default_manager.get_by_natural_key(login)
+        except user_model.DoesNotExist:
+            pass
+        if not settings.MEMBER_NUMBER_LOGIN:
+            return None
+        member = Member.objects.select_related("user").filter(member_number=login).first()
+        return member.user if member else None

@@ -1,0 +1,88 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from treebeard.mp_tree import MP_Node
+
+
+class Unit(MP_Node):
+    """A unit of the organization: the national body, a region, a branch, a sub-branch.
+
+    The tree has any depth. A unit's subtree is every unit whose materialized
+    path starts with its own, which is how scope is decided (see ``scope.py``).
+    """
+
+    class Kind(models.TextChoices):
+        NATIONAL = "national", _("National body")
+        REGION = "region", _("Region")
+        BRANCH = "branch", _("Branch")
+        SUB_BRANCH = "sub_branch", _("Sub-branch")
+
+    name = models.CharField(_("name"), max_length=200)
+    code = models.SlugField(
+        _("code"),
+        max_length=64,
+        unique=True,
+        help_text=_("A short stable identifier, used in imports and URLs."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
+    site = models.OneToOneField(
+        "wagtailcore.Site",
+        verbose_name=_("Wagtail site"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="learning_region",
+        help_text=_("The site that serves this region, if it has one."),
+    )
+
+    node_order_by = ["name"]
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def region(self):
+        """The nearest region at or above this unit, or ``None``."""
+        if self.kind == self.Kind.REGION:
+            return self
+        return self.get_ancestors().filter(kind=self.Kind.REGION).last()
+
+    def is_in_subtree_of(self, other):
+        """True if this unit is ``other`` or lies below it."""
+        return self.path.startswith(other.path)
+
+
+class StaffRole(models.Model):
+    """A staff role held over a unit and everything below it."""
+
+    class Role(models.TextChoices):
+        CLERK = "clerk", _("Clerk")
+        REVIEWER = "reviewer", _("Reviewer")
+        ADMIN = "admin", _("Administrator")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="learning_roles",
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="staff_roles"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+
+    class Meta:
+        verbose_name = _("staff role")
+        verbose_name_plural = _("staff roles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit", "role"], name="learning_staffrole_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.get_role_display()} · {self.unit}"

@@ -1,0 +1,26 @@
+"""URLs of dj-learning.
+
+A site includes them before Wagtail's own catch-all::
+
+    path("", include("dj_learning.urls")),
+    path("", include(wagtail_urls)),
+
+The pages live under ``learning/`` in the ``dj_learning`` namespace; the API
+lives under ``api/v1/`` in the ``dj_learning_api`` namespace.
+"""
+
+from django.urls import include, path
+
+from dj_learning.api.api import api
+
+learning_patterns = (
+    [
+        path("", include("dj_learning.members.urls")),
+    ],
+    "dj_learning",
+)
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("learning/", include(learning_patterns)),
+]
