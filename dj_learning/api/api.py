@@ -22,7 +22,7 @@ from .auth import LoginRateThrottle, default_auth, throttled_message
 from .services import issue_token, revoke_token
 
 class Renderer(JSONRenderer):
-    # Chinese stays readable in the payload instead of \\u escapes.
+    # Chinese stays readable in the payload instead of \u escapes.
     json_dumps_params = {"ensure_ascii": False}
 
 

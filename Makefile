@@ -1,0 +1,77 @@
+# dj-learning: `make demo` serves the demo site, `make test` runs every check.
+# Both set up what they need (a virtual environment in .venv, the packages).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+PG_URL ?= postgres://postgres@127.0.0.1:5432/dj_learning
+STAMP := $(VENV)/.installed
+
+export DJANGO_SETTINGS_MODULE ?= cms_site.settings.dev
+
+.PHONY: install demo test test-sqlite test-postgres lint format migrations-check messages bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test,site,redis,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py learning_demo --port $(PORT)
+	@echo ""
+	@echo "  Region 1 (东湖区): http://127.0.0.1:$(PORT)/"
+	@echo "  Region 2 (西山区): http://localhost:$(PORT)/"
+	@echo "  Admin:            http://127.0.0.1:$(PORT)/admin/   (admin / Demo!pass2026)"
+	@echo "  API schema:       http://127.0.0.1:$(PORT)/api/v1/openapi.json"
+	@echo ""
+	@# The job cluster and the web server run together; Ctrl-C stops both.
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/python manage.py qcluster & \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & \
+	  wait
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=cms_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+messages: install
+	cd dj_learning && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete
+	cd cms_site && DJANGO_SETTINGS_MODULE=cms_site.settings.dev ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete
+	cd dj_learning && ../$(BIN)/django-admin compilemessages
+	cd cms_site && ../$(BIN)/django-admin compilemessages
+
+test-sqlite: install
+	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+# PostgreSQL runs when DATABASE_URL names it, or when one answers on 127.0.0.1:5432.
+test-postgres: install
+	@url="$${DATABASE_URL:-}"; \
+	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then url="$(PG_URL)"; fi; \
+	if [ -n "$$url" ]; then \
+	  echo "== pytest on PostgreSQL ($$url)"; \
+	  DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
+	else \
+	  echo "== PostgreSQL not reachable: skipping the PostgreSQL run"; \
+	fi
+
+test: install migrations-check lint test-sqlite test-postgres
+
+bench: install
+	@echo "No benchmark scenarios yet: bench/ is filled by the benchmarks issue (see bench/README.md)."
+
+clean:
+	rm -rf $(VENV) var db.sqlite3* .pytest_cache .ruff_cache dist build
