@@ -59,8 +59,12 @@ def check_settings(app_configs=None, **kwargs):
 
 @register(Tags.compatibility)
 def check_apps(app_configs=None, **kwargs):
+    return missing_app_errors({config.name for config in apps.get_app_configs()})
+
+
+def missing_app_errors(installed):
+    """E002 for each installed dj-learning app whose foundations are not installed."""
     errors = []
-    installed = {config.name for config in apps.get_app_configs()}
     for app, needs in APP_DEPENDENCIES.items():
         if app not in installed:
             continue

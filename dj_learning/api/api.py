@@ -9,9 +9,9 @@ from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Router, Schema
-from ninja.renderers import JSONRenderer
+from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.renderers import JSONRenderer
 
 from dj_learning import __version__
 from dj_learning.conf import settings
@@ -20,6 +20,7 @@ from dj_learning.orgs.api import router as orgs_router
 
 from .auth import LoginRateThrottle, default_auth, throttled_message
 from .services import issue_token, revoke_token
+
 
 class Renderer(JSONRenderer):
     # Chinese stays readable in the payload instead of \u escapes.
@@ -100,10 +101,10 @@ auth_router = Router(tags=["auth"])
 def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        return 401, {"detail": _("The username, member number or password is not correct.")}
+        return Status(401, {"detail": _("The username, member number or password is not correct.")})
     token, raw = issue_token(user)
     expires = timezone.localtime(token.expires_at).isoformat() if token.expires_at else None
-    return 200, {"token": raw, "expires_at": expires}
+    return Status(200, {"token": raw, "expires_at": expires})
 
 
 @auth_router.delete(
@@ -112,7 +113,7 @@ def create_token(request, credentials: Credentials):
 def delete_token(request):
     header = request.headers.get("Authorization", "")
     revoke_token(header.partition(" ")[2].strip())
-    return 204, None
+    return Status(204, None)
 
 
 api.add_router("/auth", auth_router)

@@ -24,7 +24,7 @@ class AbstractMember(models.Model):
         related_name="learning_member",
     )
     member_number = models.CharField(_("member number"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("full name"), max_length=100)
     unit = models.ForeignKey(
         "learning_orgs.Unit",
         verbose_name=_("unit"),

@@ -29,5 +29,9 @@ def profile(request):
     return render(
         request,
         "dj_learning/members/profile.html",
-        {"member": member, "roles": roles, "unit_path": member.unit.get_ancestors() if member else []},
+        {
+            "member": member,
+            "roles": roles,
+            "unit_path": member.unit.get_ancestors() if member else [],
+        },
     )

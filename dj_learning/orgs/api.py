@@ -3,7 +3,6 @@ from ninja import Router, Schema
 from ninja.pagination import LimitOffsetPagination, paginate
 
 from . import scope
-from .models import Unit
 
 router = Router(tags=["units"])
 

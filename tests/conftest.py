@@ -1,0 +1,45 @@
+import io
+import os
+
+import pytest
+from django.core.management import call_command
+
+from dj_learning.test import factories
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the
+# tests make between page actions are still synchronous.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+DEMO_PASSWORD = "Demo!pass2026"
+
+
+@pytest.fixture
+def demo(db):
+    """The demo data of ``learning_demo``: org tree, two sites, seven accounts."""
+    call_command("learning_demo", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def tree(db):
+    """A small org tree: national → two regions → a branch each, and one sub-branch."""
+    national = factories.unit(kind="national", name="总部")
+    r1 = factories.unit(parent=national, kind="region", name="一区")
+    r2 = factories.unit(parent=national, kind="region", name="二区")
+    b1 = factories.unit(parent=r1, name="一区一支部")
+    b1a = factories.unit(parent=b1, kind="sub_branch", name="一区一支部一组")
+    b2 = factories.unit(parent=r2, name="二区一支部")
+    return {"national": national, "r1": r1, "r2": r2, "b1": b1, "b1a": b1a, "b2": b2}
+
+
+@pytest.fixture
+def get_token(client):
+    def get(username, password=DEMO_PASSWORD):
+        response = client.post(
+            "/api/v1/auth/token",
+            {"username": username, "password": password},
+            content_type="application/json",
+        )
+        assert response.status_code == 200, response.content
+        return response.json()["token"]
+
+    return get

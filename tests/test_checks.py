@@ -1,0 +1,65 @@
+"""System checks: each id fires on its misconfiguration and stays quiet otherwise."""
+
+import pytest
+from django.core.checks import run_checks
+from django.test import override_settings
+
+
+def ids(tags=None):
+    return sorted({m.id for m in run_checks(tags=tags) if m.id and m.id.startswith("dj_learning")})
+
+
+def test_the_ready_site_passes_every_check():
+    assert ids() == []
+
+
+@override_settings(DJ_LEARNING=["not", "a", "dict"])
+def test_e001_settings_must_be_a_dict():
+    assert ids() == ["dj_learning.E001"]
+
+
+@override_settings(DJ_LEARNING={"API_TOKEN_TTL": 3})
+def test_w001_unknown_key_is_named():
+    messages = [m for m in run_checks() if m.id == "dj_learning.W001"]
+    assert len(messages) == 1
+    assert "API_TOKEN_TTL" in messages[0].msg
+
+
+def test_e002_app_without_what_it_builds_on():
+    from django.conf import settings
+
+    from dj_learning.checks import check_apps, missing_app_errors
+
+    without_orgs = set(settings.INSTALLED_APPS) - {"dj_learning.orgs"}
+    messages = missing_app_errors(without_orgs)
+    assert {m.id for m in messages} == {"dj_learning.E002"}
+    assert {m.msg for m in messages} == {
+        "dj_learning.members needs dj_learning.orgs in INSTALLED_APPS.",
+        "dj_learning.api needs dj_learning.orgs in INSTALLED_APPS.",
+    }
+    assert check_apps() == []
+
+
+@pytest.mark.parametrize("value", [-1, "30", 1.5, True])
+def test_e003_token_ttl_must_be_whole_days(value):
+    with override_settings(DJ_LEARNING={"API_TOKEN_TTL_DAYS": value}):
+        assert ids() == ["dj_learning.E003"]
+
+
+@pytest.mark.parametrize("value", ["10", "ten/m", "10/week", 10])
+def test_e004_login_rate_must_parse(value):
+    with override_settings(DJ_LEARNING={"API_LOGIN_RATE": value}):
+        assert ids() == ["dj_learning.E004"]
+
+
+@pytest.mark.parametrize("value", [None, "10/m", "100/h", "5/s"])
+def test_e004_accepts_good_rates(value):
+    with override_settings(DJ_LEARNING={"API_LOGIN_RATE": value}):
+        assert ids() == []
+
+
+@override_settings(AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend"])
+def test_w002_member_number_login_without_the_backend():
+    assert ids() == ["dj_learning.W002"]
+    with override_settings(DJ_LEARNING={"MEMBER_NUMBER_LOGIN": False}):
+        assert ids() == []
