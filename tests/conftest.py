@@ -13,6 +13,26 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DEMO_PASSWORD = "Demo!pass2026"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache (rate limits, Wagtail's site cache)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def learning_settings(settings):
+    """Change some ``DJ_LEARNING`` keys for one test, keeping the others."""
+
+    def change(**values):
+        settings.DJ_LEARNING = {**settings.DJ_LEARNING, **values}
+
+    return change
+
+
 @pytest.fixture
 def demo(db):
     """The demo data of ``learning_demo``: org tree, two sites, seven accounts."""

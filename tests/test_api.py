@@ -1,7 +1,6 @@
 """The API at /api/v1/: token flow, /me for each demo role, scope, errors in the user's language."""
 
 import pytest
-from django.test import override_settings
 from openapi_spec_validator import validate
 
 from dj_learning.api.models import ApiToken
@@ -92,8 +91,8 @@ def test_unknown_and_inactive_tokens_are_refused(demo, client, get_token, django
     assert client.get("/api/v1/me", **bearer(token)).status_code == 401
 
 
-@override_settings(DJ_LEARNING={"API_TOKEN_TTL_DAYS": 1})
-def test_expired_token_is_refused(demo, client, get_token):
+def test_expired_token_is_refused(demo, client, get_token, learning_settings):
+    learning_settings(API_TOKEN_TTL_DAYS=1)
     from datetime import timedelta
 
     from django.utils import timezone
@@ -179,11 +178,8 @@ def test_unit_detail_costs_the_same_queries_for_any_tree(
         assert client.get(f"/api/v1/units/{national.pk}", **bearer(token)).status_code == 200
 
 
-@override_settings(DJ_LEARNING={"API_LOGIN_RATE": "3/m"})
-def test_sign_in_attempts_are_rate_limited(demo, client):
-    from django.core.cache import cache
-
-    cache.clear()
+def test_sign_in_attempts_are_rate_limited(demo, client, learning_settings):
+    learning_settings(API_LOGIN_RATE="3/m")
     statuses = [
         client.post(
             "/api/v1/auth/token",
@@ -193,4 +189,3 @@ def test_sign_in_attempts_are_rate_limited(demo, client):
         for _ in range(4)
     ]
     assert statuses == [401, 401, 401, 429]
-    cache.clear()

@@ -37,8 +37,8 @@ def test_login_page_in_chinese_by_default(client, db):
     assert "用户名或党员编号" in response.content.decode()
 
 
-def test_member_number_login_can_be_turned_off(demo, client, settings):
-    settings.DJ_LEARNING = {"MEMBER_NUMBER_LOGIN": False}
+def test_member_number_login_can_be_turned_off(demo, client, learning_settings):
+    learning_settings(MEMBER_NUMBER_LOGIN=False)
     assert not client.login(username="DH0108", password="Demo!pass2026")
     assert client.login(username="member", password="Demo!pass2026")
 
