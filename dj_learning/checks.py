@@ -12,6 +12,13 @@ from .conf import DEFAULTS, settings
 APP_DEPENDENCIES = {
     "dj_learning.orgs": ["wagtail", "dj_learning"],
     "dj_learning.members": ["dj_learning.orgs"],
+    "dj_learning.courses": [
+        "dj_learning.members",
+        "dj_learning.orgs",
+        "wagtail.images",
+        "wagtail.documents",
+        "taggit",
+    ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")

@@ -24,6 +24,17 @@ DEFAULTS = {
     "API_LOGIN_RATE": "10/m",
     # Let members sign in with their member number as well as their username.
     "MEMBER_NUMBER_LOGIN": True,
+    # The day a study year begins, "MM-DD". Year 2026 runs from this day in 2026
+    # to the day before it in 2027. Days count in the site's TIME_ZONE.
+    "STUDY_YEAR_START": "01-01",
+    # Seconds between two heartbeats sent by a study page.
+    "HEARTBEAT_INTERVAL": 15,
+    # The most one heartbeat can add, whatever it claims.
+    "HEARTBEAT_MAX_SECONDS": 60,
+    # How far a heartbeat's own clock may run ahead of the server's before it is refused.
+    "HEARTBEAT_CLOCK_SKEW": 5,
+    # If set, every lesson needs exactly this many effective seconds (for demos and tests).
+    "LESSON_MIN_SECONDS": None,
     # Title of the API in the OpenAPI schema.
     "API_TITLE": "dj-learning API",
 }

@@ -16,6 +16,7 @@ from dj_learning.api.api import api
 learning_patterns = (
     [
         path("", include("dj_learning.members.urls")),
+        path("", include("dj_learning.courses.urls")),
     ],
     "dj_learning",
 )

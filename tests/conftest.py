@@ -35,7 +35,13 @@ def learning_settings(settings):
 
 @pytest.fixture
 def demo(db):
-    """The demo data of ``learning_demo``: org tree, two sites, seven accounts."""
+    """The org tree, the two regional sites and the demo accounts of ``learning_demo``."""
+    call_command("learning_demo", "--without-courses", verbosity=0, stdout=io.StringIO())
+
+
+@pytest.fixture
+def demo_courses(db):
+    """All of ``learning_demo``: also courses, plans, the workflow and the member's progress."""
     call_command("learning_demo", verbosity=0, stdout=io.StringIO())
 
 

@@ -28,6 +28,7 @@ def test_openapi_schema_answers_and_validates(client):
     [
         ("admin", None, None, []),
         ("editor", None, None, []),
+        ("moderator", None, None, []),
         ("clerk", "王秀英", "r1-branch-1", [("clerk", "r1-branch-1")]),
         ("reviewer", "刘强", "r1-branch-1", [("reviewer", "r1-branch-1")]),
         ("regionreviewer", "陈静", "region-1", [("reviewer", "region-1")]),

@@ -21,6 +21,7 @@ def row_counts():
 
 
 def test_learning_demo_twice_gives_the_same_rows():
+    # The whole demo, courses and the member's progress included.
     call_command("learning_demo", stdout=io.StringIO())
     first = row_counts()
     call_command("learning_demo", stdout=io.StringIO())
@@ -52,5 +53,14 @@ def test_each_region_serves_its_own_home_page(demo, client):
 
 
 def test_demo_accounts_sign_in_with_the_demo_password(demo, client):
-    for username in ["admin", "editor", "clerk", "reviewer", "regionreviewer", "member", "member2"]:
+    for username in [
+        "admin",
+        "editor",
+        "moderator",
+        "clerk",
+        "reviewer",
+        "regionreviewer",
+        "member",
+        "member2",
+    ]:
         assert client.login(username=username, password="Demo!pass2026"), username

@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "dj_learning",
     "dj_learning.orgs",
     "dj_learning.members",
+    "dj_learning.courses",
     "dj_learning.api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

@@ -5,6 +5,7 @@ Mounted by ``dj_learning.urls`` at ``/api/v1/``. Errors are JSON objects with a
 language).
 """
 
+from django.apps import apps
 from django.contrib.auth import authenticate
 from django.http import Http404
 from django.utils import timezone
@@ -119,3 +120,9 @@ def delete_token(request):
 api.add_router("/auth", auth_router)
 api.add_router("/", members_router)
 api.add_router("/", orgs_router)
+
+# Each optional domain app adds its router when the site installs it.
+if apps.is_installed("dj_learning.courses"):
+    from dj_learning.courses.api import router as courses_router
+
+    api.add_router("/", courses_router)

@@ -9,12 +9,15 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from cms_site.demo import courses
 from cms_site.home.models import HomePage
+from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
 from dj_learning.orgs.models import Unit
 from dj_learning.orgs.services import grant_role, save_unit
 
-DEFAULT_FIXTURE = Path(settings.BASE_DIR) / "fixtures" / "demo.json"
+FIXTURES = Path(settings.BASE_DIR) / "fixtures"
+DEFAULT_FIXTURE = FIXTURES / "demo.json"
 
 
 class Command(BaseCommand):
@@ -25,19 +28,27 @@ class Command(BaseCommand):
         parser.add_argument(
             "--port", type=int, default=8000, help="Port the demo sites are served on."
         )
+        parser.add_argument(
+            "--without-courses",
+            action="store_true",
+            help="Load only the org tree, the sites and the accounts.",
+        )
 
     @transaction.atomic
-    def handle(self, *args, fixture, port, **options):
+    def handle(self, *args, fixture, port, without_courses, **options):
         data = json.loads(fixture.read_text(encoding="utf-8"))
         for node in data["units"]:
             self._load_unit(node, parent=None, port=port)
         self._remove_wagtail_welcome_page()
         for account in data["accounts"]:
             self._load_account(account, data["password"])
+        if not without_courses:
+            courses.load(fixture.parent)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {Unit.objects.count()} units, "
-                f"{Site.objects.count()} sites, {len(data['accounts'])} accounts."
+                f"{Site.objects.count()} sites, {len(data['accounts'])} accounts, "
+                f"{CoursePage.objects.count()} courses, {ModulePage.objects.count()} modules."
             )
         )
 

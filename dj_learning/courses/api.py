@@ -1,0 +1,263 @@
+from datetime import datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
+
+from dj_learning.members.services import member_for
+
+from . import services, views
+from .models import CoursePage, ModulePage
+
+router = Router(tags=["courses"])
+
+
+def _member(request):
+    member = member_for(request.user)
+    if member is None:
+        raise HttpError(403, _("This account has no member record."))
+    return member
+
+
+class CourseFilters(Schema):
+    catalog: int | None = None
+    q: str | None = None
+    kind: str | None = None
+    topic: str | None = None
+    unit: int | None = None
+    year: int | None = None
+
+
+class CourseOut(Schema):
+    id: int
+    title: str
+    summary: str
+    url: str | None
+    topics: list[str]
+    unit: str | None
+    year: int | None
+
+    @staticmethod
+    def resolve_url(course):
+        return course.url
+
+    @staticmethod
+    def resolve_topics(course):
+        return [tag.name for tag in course.topics.all()]
+
+    @staticmethod
+    def resolve_unit(course):
+        return course.unit.name if course.unit else None
+
+
+class ModuleStatusOut(Schema):
+    id: int
+    title: str
+    url: str | None
+    kind: str
+    credits: Decimal
+    lessons: int
+    lessons_studied: int
+    seconds: int
+    required_seconds: int
+    percent: int
+    completed: bool
+    enrolled: bool
+
+
+def _status_out(status):
+    module = status.module
+    return {
+        "id": module.pk,
+        "title": module.title,
+        "url": module.url,
+        "kind": module.kind,
+        "credits": module.credits,
+        "lessons": status.lessons,
+        "lessons_studied": status.lessons_studied,
+        "seconds": status.seconds,
+        "required_seconds": status.required_seconds,
+        "percent": status.percent,
+        "completed": status.completed,
+        "enrolled": status.enrolled,
+    }
+
+
+class CourseDetailOut(CourseOut):
+    enrolled: bool
+    modules: list[ModuleStatusOut]
+
+
+class LessonOut(Schema):
+    id: str
+    title: str
+    required_seconds: int
+    seconds: int
+    studied: bool
+
+
+class ModuleDetailOut(ModuleStatusOut):
+    course_id: int
+    prerequisites: list[int]
+    lessons_detail: list[LessonOut]
+    missing: list[str]
+
+
+def _live_page(model, page_id):
+    return get_object_or_404(model.objects.live(), pk=page_id)
+
+
+@router.get("/courses", response=list[CourseOut], auth=None, summary="The course catalog")
+@paginate(LimitOffsetPagination)
+def list_courses(request, filters: Query[CourseFilters]):
+    from wagtail.models import Page
+
+    courses = CoursePage.objects.live()
+    if filters.catalog:
+        courses = courses.child_of(_live_page(Page, filters.catalog))
+    courses = views.filter_courses(
+        courses,
+        kind=filters.kind,
+        topic=filters.topic,
+        unit=filters.unit,
+        year=filters.year,
+        query=(filters.q or "").strip()[:100],
+    )
+    return courses.select_related("unit").prefetch_related("topics").order_by("path")
+
+
+@router.get(
+    "/courses/{int:course_id}",
+    response=CourseDetailOut,
+    summary="A course with its modules and the caller's progress",
+)
+def get_course(request, course_id: int):
+    course = _live_page(CoursePage, course_id)
+    context = views.course_context(request, course)
+    course.enrolled = context["enrolled"]
+    course.modules = [_status_out(status) for status in context["modules"]]
+    return course
+
+
+@router.post(
+    "/courses/{int:course_id}/enrol",
+    response=CourseDetailOut,
+    summary="Enrol the caller in a course (for its elective modules)",
+)
+def enrol(request, course_id: int):
+    course = _live_page(CoursePage, course_id)
+    services.enrol(_member(request), course)
+    return get_course(request, course_id)
+
+
+@router.get(
+    "/modules/{int:module_id}",
+    response=ModuleDetailOut,
+    summary="A module with its lessons and the caller's progress",
+)
+def get_module(request, module_id: int):
+    module = _live_page(ModulePage, module_id)
+    member = _member(request)
+    status = services.module_statuses(member, [module])[module.pk]
+    progress = services.lesson_progress(member, module)
+    titles = {block.id: block.value["title"] for block in module.lessons}
+    return {
+        **_status_out(status),
+        "course_id": module.get_parent().pk,
+        "prerequisites": [p.pk for p in module.prerequisites.all()],
+        "lessons_detail": [
+            {
+                "id": lesson_id,
+                "title": titles[lesson_id],
+                "required_seconds": required,
+                "seconds": min(progress.get(lesson_id, {}).get("seconds", 0), required),
+                "studied": progress.get(lesson_id, {}).get("studied", False),
+            }
+            for lesson_id, required in services.lesson_requirements(module).items()
+        ],
+        "missing": [] if status.completed else services.missing_for_completion(member, module),
+    }
+
+
+class HeartbeatIn(Schema):
+    module: int
+    lesson: str
+    seconds: int
+    seq: int
+    sent_at: datetime | None = None
+    visible: bool = True
+
+
+class HeartbeatOut(Schema):
+    counted: int
+    seconds: int
+    required: int
+    studied: bool
+    module_completed: bool
+
+
+@router.post(
+    "/study/heartbeat",
+    response={200: HeartbeatOut},
+    url_name="study_heartbeat",
+    summary="Report active study time on a lesson",
+)
+def heartbeat(request, beat: HeartbeatIn):
+    member = _member(request)
+    module = _live_page(ModulePage, beat.module)
+    try:
+        result = services.record_heartbeat(
+            member,
+            module,
+            beat.lesson,
+            seconds=beat.seconds,
+            seq=beat.seq,
+            sent_at=beat.sent_at,
+            visible=beat.visible,
+        )
+    except services.StudyError as error:
+        raise HttpError(400, str(error)) from error
+    return Status(200, result.__dict__)
+
+
+class PlanModuleOut(ModuleStatusOut):
+    pass
+
+
+class PlanOut(Schema):
+    year: int
+    has_plan: bool
+    plan_unit: str | None
+    required_credits: Decimal
+    required_earned: Decimal
+    min_elective_credits: Decimal
+    elective_earned: Decimal
+    total_earned: Decimal
+    required_modules_total: int
+    required_modules_done: int
+    met: bool
+    required_modules: list[ModuleStatusOut]
+    next_modules: list[int]
+
+
+@router.get("/me/plan", response=PlanOut, summary="The caller's study plan for a year")
+def my_plan(request, year: int | None = None):
+    summary = services.plan_summary(_member(request), year)
+    return {
+        "year": summary.year,
+        "has_plan": summary.plan is not None,
+        "plan_unit": summary.plan.unit.name if summary.plan else None,
+        "required_credits": summary.required_credits,
+        "required_earned": summary.required_earned,
+        "min_elective_credits": summary.min_elective_credits,
+        "elective_earned": summary.elective_earned,
+        "total_earned": summary.total_earned,
+        "required_modules_total": len(summary.required_modules),
+        "required_modules_done": summary.required_done,
+        "met": summary.met,
+        "required_modules": [_status_out(s) for s in summary.required_modules],
+        "next_modules": [s.module.pk for s in summary.next_modules],
+    }

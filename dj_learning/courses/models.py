@@ -1,0 +1,391 @@
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.images import get_image_model_string
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from .blocks import LessonBlock
+
+
+class Kind(models.TextChoices):
+    REQUIRED = "required", _("Required")
+    ELECTIVE = "elective", _("Elective")
+
+
+# -- Pages ------------------------------------------------------------------
+#
+# Each page type is an abstract base (the "mixin" a host site subclasses to add
+# its own fields) and a thin concrete default. Code elsewhere finds modules by
+# ``AbstractModulePage`` subclasses, never by the concrete class.
+
+
+class AbstractCourseCatalogPage(Page):
+    """Lists the courses below it, with filters and search."""
+
+    intro = RichTextField(_("introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["learning_courses.CoursePage"]
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import catalog_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(catalog_context(request, self))
+        return context
+
+
+class CourseCatalogPage(AbstractCourseCatalogPage):
+    # Wagtail names each concrete page's template after its app and model; a
+    # subclass in a host site sets its own or gets that default.
+    template = "dj_learning/courses/course_catalog_page.html"
+
+    class Meta:
+        verbose_name = _("course catalog")
+
+
+class CourseTopic(TaggedItemBase):
+    content_object = ParentalKey(
+        "learning_courses.CoursePage", related_name="topic_items", on_delete=models.CASCADE
+    )
+
+
+class AbstractCoursePage(Page):
+    """A course: summary, cover, topics, and its modules (the child pages) in order."""
+
+    summary = models.TextField(_("summary"), blank=True)
+    cover_image = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("cover image"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "learning_orgs.Unit",
+        verbose_name=_("offered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("The unit that offers the course; empty for everyone."),
+    )
+    year = models.PositiveSmallIntegerField(
+        _("study year"),
+        null=True,
+        blank=True,
+        help_text=_("Empty when the course is for any year."),
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("summary"),
+        FieldPanel("cover_image"),
+        FieldPanel("topics"),
+        MultiFieldPanel([FieldPanel("unit"), FieldPanel("year")], heading=_("Audience")),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary")]
+    parent_page_types = ["learning_courses.CourseCatalogPage"]
+    subpage_types = ["learning_courses.ModulePage"]
+
+    class Meta:
+        abstract = True
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import course_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_context(request, self))
+        return context
+
+
+class CoursePage(AbstractCoursePage):
+    template = "dj_learning/courses/course_page.html"
+    topics = ClusterTaggableManager(through=CourseTopic, blank=True, verbose_name=_("topics"))
+
+    class Meta:
+        verbose_name = _("course")
+
+
+class AbstractModulePage(Page):
+    """A module of a course: required or elective, worth credits, made of lessons."""
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REQUIRED)
+    credits = models.DecimalField(
+        _("credits"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_study_minutes = models.DecimalField(
+        _("minimum effective study time (minutes)"),
+        max_digits=6,
+        decimal_places=1,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("Shared equally among lessons that do not set their own minimum."),
+    )
+    prerequisites = ParentalManyToManyField(
+        "self",
+        verbose_name=_("prerequisites"),
+        blank=True,
+        symmetrical=False,
+        related_name="required_by",
+        help_text=_("Modules a member must complete before this one counts as complete."),
+    )
+    lessons = StreamField([("lesson", LessonBlock())], verbose_name=_("lessons"), blank=True)
+    body_text = models.TextField(editable=False, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [FieldPanel("kind"), FieldPanel("credits"), FieldPanel("min_study_minutes")],
+            heading=_("Credits"),
+        ),
+        FieldPanel("prerequisites"),
+        FieldPanel("lessons"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("body_text")]
+    parent_page_types = ["learning_courses.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        cycle = self.prerequisite_cycle()
+        if cycle:
+            raise ValidationError(
+                {
+                    "prerequisites": _(
+                        "These prerequisites would make a cycle: %(path)s. "
+                        "A module cannot depend on itself, directly or through others."
+                    )
+                    % {"path": " → ".join(cycle)}
+                }
+            )
+
+    def prerequisite_cycle(self):
+        """Titles along a prerequisite path back to this module, or ``[]`` if there is none.
+
+        Reads the prerequisites being edited from memory and the others from
+        the database, so the editor sees the cycle before saving.
+        """
+        start = list(self.prerequisites.all())
+        if not self.pk:
+            return []
+        stack = [(p, [self.title, p.title]) for p in start]
+        seen = set()
+        while stack:
+            module, path = stack.pop()
+            if module.pk == self.pk:
+                return path
+            if module.pk in seen:
+                continue
+            seen.add(module.pk)
+            for nxt in module.prerequisites.all():
+                stack.append((nxt, [*path, nxt.title]))
+        return []
+
+    def save(self, *args, **kwargs):
+        self.body_text = self.lessons_text()
+        return super().save(*args, **kwargs)
+
+    def lessons_text(self):
+        """The plain text of the lessons, for search."""
+        parts = []
+        for lesson in self.lessons:
+            parts.append(lesson.value["title"])
+            for item in lesson.value["content"]:
+                if item.block_type == "text":
+                    parts.append(strip_tags(item.value.source))
+                elif item.block_type in ("source", "document", "video"):
+                    parts.extend(
+                        str(item.value.get(key) or "") for key in ("title", "note", "caption")
+                    )
+        return "\n".join(p for p in parts if p)
+
+    def get_context(self, request, *args, **kwargs):
+        from .views import module_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(module_context(request, self))
+        return context
+
+
+class ModulePage(AbstractModulePage):
+    template = "dj_learning/courses/module_page.html"
+
+    class Meta:
+        verbose_name = _("module")
+
+
+# -- Study plans ---------------------------------------------------------------
+
+
+class StudyPlan(ClusterableModel):
+    """A unit's requirement for one study year; it applies to the unit's whole subtree.
+
+    A sub-unit's own plan for the same year overrides its parent's. Members are
+    enrolled in the plan's required modules by the plan itself: whoever belongs
+    to the subtree, now or later, is enrolled (see ``services.plan_for``).
+    """
+
+    unit = models.ForeignKey(
+        "learning_orgs.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField(_("study year"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    required_credits = models.DecimalField(
+        _("required credits"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    min_elective_credits = models.DecimalField(
+        _("minimum elective credits"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+
+    panels = [
+        FieldPanel("unit"),
+        FieldPanel("year"),
+        FieldPanel("title"),
+        FieldPanel("required_credits"),
+        FieldPanel("min_elective_credits"),
+        InlinePanel("plan_modules", heading=_("Required modules"), label=_("module")),
+    ]
+
+    class Meta:
+        verbose_name = _("study plan")
+        verbose_name_plural = _("study plans")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="learning_studyplan_unit_year"),
+        ]
+        ordering = ["-year", "unit__path"]
+
+    def __str__(self):
+        return self.title or f"{self.unit} · {self.year}"
+
+
+class StudyPlanModule(Orderable):
+    plan = ParentalKey(StudyPlan, on_delete=models.CASCADE, related_name="plan_modules")
+    module = models.ForeignKey(
+        "wagtailcore.Page", verbose_name=_("module"), on_delete=models.CASCADE, related_name="+"
+    )
+
+    panels = [PageChooserPanel("module", page_type="learning_courses.ModulePage")]
+
+    class Meta(Orderable.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "module"], name="learning_planmodule_unique"),
+        ]
+
+
+# -- What members do -----------------------------------------------------------
+
+
+class CourseEnrollment(models.Model):
+    """A member's own enrolment in a course (for its elective modules)."""
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="course_enrollments"
+    )
+    course = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    enrolled_at = models.DateTimeField(_("enrolled at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("course enrolment")
+        verbose_name_plural = _("course enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "course"], name="learning_enrollment_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.course_id}"
+
+
+class LessonProgress(models.Model):
+    """Effective study time of one member in one lesson, as counted by the server."""
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    module = models.ForeignKey("wagtailcore.Page", on_delete=models.CASCADE, related_name="+")
+    lesson_id = models.CharField(max_length=64)
+    seconds = models.PositiveIntegerField(_("effective seconds"), default=0)
+    last_beat_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.BigIntegerField(default=-1)
+    studied_at = models.DateTimeField(_("studied at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("lesson progress")
+        verbose_name_plural = _("lesson progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "module", "lesson_id"], name="learning_progress_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.module_id}/{self.lesson_id} · {self.seconds}s"
+
+
+class ModuleCompletion(models.Model):
+    """A member completed a module. Recorded once; never edited.
+
+    The module's credits, kind, title and the study year are copied at
+    completion, so later edits, unpublishing or deleting the module leave what
+    the member earned as it was. The link to the page has no database
+    constraint for the same reason: it keeps the id after the page is deleted,
+    and the unique constraint keeps holding.
+    """
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="module_completions"
+    )
+    module = models.ForeignKey(
+        "wagtailcore.Page",
+        null=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+    )
+    module_title = models.CharField(_("module"), max_length=255)
+    course_title = models.CharField(_("course"), max_length=255, blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    credits = models.DecimalField(_("credits"), max_digits=5, decimal_places=2)
+    year = models.PositiveSmallIntegerField(_("study year"))
+    completed_at = models.DateTimeField(_("completed at"))
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "module"], name="learning_completion_once"),
+        ]
+        indexes = [models.Index(fields=["member", "year"], name="learning_completion_year")]
+
+    def __str__(self):
+        return f"{self.member} · {self.module_title}"

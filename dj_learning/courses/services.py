@@ -1,0 +1,430 @@
+"""Business rules of courses: study years, plans, enrolment, effective study, completion.
+
+Views, the API, jobs and commands call these; they take members, pages and
+numbers, never a request.
+"""
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dj_learning.conf import settings
+
+from . import completion, signals
+from .models import (
+    AbstractModulePage,
+    CourseEnrollment,
+    Kind,
+    LessonProgress,
+    ModuleCompletion,
+    StudyPlan,
+)
+
+
+class StudyError(Exception):
+    """A study action that is refused; ``str()`` is a message for the member."""
+
+
+# -- Study years -----------------------------------------------------------------
+
+
+def _year_start(year):
+    month, day = (int(part) for part in settings.STUDY_YEAR_START.split("-"))
+    return date(year, month, day)
+
+
+def study_year(when=None):
+    """The study year a moment (or date) belongs to, in the site's time zone."""
+    when = when or timezone.now()
+    if isinstance(when, datetime):
+        when = timezone.localtime(when).date()
+    return when.year if when >= _year_start(when.year) else when.year - 1
+
+
+def year_bounds(year):
+    """``(start, end)`` aware datetimes of a study year; ``end`` is exclusive."""
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(_year_start(year), time.min, tzinfo=tz)
+    end = datetime.combine(_year_start(year + 1), time.min, tzinfo=tz)
+    return start, end
+
+
+# -- Plans and enrolment -----------------------------------------------------------
+
+
+def _path_prefixes(unit):
+    steplen = unit.steplen
+    return [unit.path[: steplen * i] for i in range(1, unit.depth + 1)]
+
+
+def plan_for(member, year=None):
+    """The study plan that applies to ``member`` in ``year``: their unit's own, else the
+    nearest ancestor's. ``None`` if no unit above them has one. One query."""
+    year = year or study_year()
+    return (
+        StudyPlan.objects.filter(year=year, unit__path__in=_path_prefixes(member.unit))
+        .select_related("unit")
+        .order_by("-unit__depth")
+        .first()
+    )
+
+
+def plan_module_ids(plan):
+    if plan is None:
+        return []
+    cached = getattr(plan, "_module_ids", None)
+    if cached is None:
+        cached = list(plan.plan_modules.order_by("sort_order").values_list("module_id", flat=True))
+        plan._module_ids = cached
+    return cached
+
+
+def enrol(member, course):
+    """Enrol ``member`` in ``course`` (its elective modules). Idempotent."""
+    enrollment, _created = CourseEnrollment.objects.get_or_create(member=member, course=course)
+    return enrollment
+
+
+def enrolled_courses(member):
+    """The live courses ``member`` enrolled in, newest enrolment first."""
+    from .models import CoursePage
+
+    ids = list(
+        CourseEnrollment.objects.filter(member=member)
+        .order_by("-enrolled_at")
+        .values_list("course_id", flat=True)
+    )
+    by_id = CoursePage.objects.live().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def enrolled_course_ids(member):
+    return set(CourseEnrollment.objects.filter(member=member).values_list("course_id", flat=True))
+
+
+def is_enrolled(member, module, *, plan=None, course_ids=None):
+    """Is ``member`` enrolled in ``module``: by their plan, or by enrolling in its course?"""
+    if plan is None:
+        plan = plan_for(member)
+    if module.pk in plan_module_ids(plan):
+        return True
+    if course_ids is None:
+        return CourseEnrollment.objects.filter(
+            member=member, course_id=module.get_parent().pk
+        ).exists()
+    return module.get_parent().pk in course_ids
+
+
+# -- Lessons and effective time ----------------------------------------------------
+
+
+def lesson_requirements(module):
+    """``{lesson_id: seconds}``: the effective time each lesson of ``module`` needs.
+
+    A lesson's own minimum wins; the module's minimum is shared equally among
+    the others. ``LESSON_MIN_SECONDS`` overrides everything (demos, tests).
+    """
+    lessons = [block for block in module.lessons if block.block_type == "lesson"]
+    override = settings.LESSON_MIN_SECONDS
+    if override is not None:
+        return {lesson.id: int(override) for lesson in lessons}
+    own = {
+        lesson.id: math.ceil(Decimal(lesson.value["min_minutes"]) * 60)
+        for lesson in lessons
+        if lesson.value.get("min_minutes") is not None
+    }
+    rest = [lesson.id for lesson in lessons if lesson.id not in own]
+    share = math.ceil(Decimal(module.min_study_minutes) * 60 / len(rest)) if rest else 0
+    return {lesson.id: own.get(lesson.id, share) for lesson in lessons}
+
+
+@dataclass
+class BeatResult:
+    counted: int
+    seconds: int
+    required: int
+    studied: bool
+    module_completed: bool = False
+    message: str = ""
+
+
+def record_heartbeat(
+    member, module, lesson_id, *, seconds, seq, sent_at=None, visible=True, now=None
+):
+    """Count a heartbeat from a study page; return what it counted.
+
+    The server decides what counts: nothing while the page is hidden, never
+    more than the time since the last counted beat, never more than
+    ``HEARTBEAT_MAX_SECONDS`` per beat. A beat whose ``seq`` is not newer than
+    the last one is a repeat and counts nothing. The first beat of a lesson
+    starts the clock. Raises ``StudyError`` for a module the member is not
+    enrolled in, an unknown lesson, or a beat from the future.
+    """
+    now = now or timezone.now()
+    if sent_at is not None and sent_at > now + timedelta(seconds=settings.HEARTBEAT_CLOCK_SKEW):
+        raise StudyError(_("This heartbeat is dated in the future; check the device's clock."))
+    if not is_enrolled(member, module):
+        raise StudyError(_("You are not enrolled in this module."))
+    requirements = lesson_requirements(module)
+    if lesson_id not in requirements:
+        raise StudyError(_("This lesson is not part of the module."))
+    required = requirements[lesson_id]
+    claimed = max(0, int(seconds))
+
+    with transaction.atomic():
+        progress, _created = LessonProgress.objects.get_or_create(
+            member=member, module=module, lesson_id=lesson_id
+        )
+        # Lock the row: two beats at once must not both count the same time.
+        progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
+        if seq <= progress.last_seq:
+            return BeatResult(0, progress.seconds, required, progress.studied_at is not None)
+        counted = 0
+        if visible and progress.last_beat_at is not None:
+            elapsed = max(0, int((now - progress.last_beat_at).total_seconds()))
+            counted = min(claimed, elapsed, settings.HEARTBEAT_MAX_SECONDS)
+        progress.seconds += counted
+        progress.last_beat_at = now
+        progress.last_seq = seq
+        newly_studied = progress.studied_at is None and progress.seconds >= required
+        if newly_studied:
+            progress.studied_at = now
+        progress.save(update_fields=["seconds", "last_beat_at", "last_seq", "studied_at"])
+
+    result = BeatResult(counted, progress.seconds, required, progress.studied_at is not None)
+    if newly_studied:
+        signals.lesson_studied.send(
+            sender=LessonProgress, progress=progress, member=member, module=module
+        )
+        result.module_completed = try_complete(member, module, now=now) is not None
+    return result
+
+
+def lesson_progress(member, module):
+    """``{lesson_id: {"seconds", "studied"}}`` of one member in one module."""
+    return {
+        row["lesson_id"]: {"seconds": row["seconds"], "studied": row["studied_at"] is not None}
+        for row in LessonProgress.objects.filter(member=member, module=module).values(
+            "lesson_id", "seconds", "studied_at"
+        )
+    }
+
+
+# -- Completion --------------------------------------------------------------------
+
+
+def completed_module_ids(member, module_ids=None):
+    qs = ModuleCompletion.objects.filter(member=member)
+    if module_ids is not None:
+        qs = qs.filter(module_id__in=module_ids)
+    return set(qs.values_list("module_id", flat=True))
+
+
+def missing_for_completion(member, module):
+    """What still stands between ``member`` and completing ``module``, as messages."""
+    missing = []
+    requirements = lesson_requirements(module)
+    studied = set(
+        LessonProgress.objects.filter(
+            member=member, module=module, studied_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    left = [lid for lid in requirements if lid not in studied]
+    if left:
+        missing.append(_("%(count)d lesson(s) still to study") % {"count": len(left)})
+    prerequisite_ids = [p.pk for p in module.prerequisites.all()]
+    if prerequisite_ids:
+        done = completed_module_ids(member, prerequisite_ids)
+        for prerequisite in module.prerequisites.all():
+            if prerequisite.pk not in done:
+                missing.append(_("complete “%(title)s” first") % {"title": prerequisite.title})
+    if not completion.requirements_met(member, module):
+        missing.append(_("other requirements of the module are not met yet"))
+    return missing
+
+
+def try_complete(member, module, now=None):
+    """Record the completion of ``module`` if everything it needs is done.
+
+    Returns the new ``ModuleCompletion``, or ``None`` if the module is not
+    complete yet or was completed before. Safe to call any number of times
+    and concurrently: the database's unique constraint records it once, and
+    ``module_completed`` is sent once, after commit. Modules that list this
+    one as a prerequisite are tried in turn.
+    """
+    module = module.specific if not isinstance(module, AbstractModulePage) else module
+    if ModuleCompletion.objects.filter(member=member, module=module).exists():
+        return None
+    if missing_for_completion(member, module):
+        return None
+    now = now or timezone.now()
+    parent = module.get_parent()
+    try:
+        with transaction.atomic():
+            record = ModuleCompletion.objects.create(
+                member=member,
+                module=module,
+                module_title=module.title,
+                course_title=parent.title if parent else "",
+                kind=module.kind,
+                credits=module.credits,
+                year=study_year(now),
+                completed_at=now,
+            )
+            transaction.on_commit(
+                lambda: signals.module_completed.send(
+                    sender=ModuleCompletion, completion=record, member=member, module=module
+                )
+            )
+    except IntegrityError:
+        return None  # someone else recorded it a moment ago
+    for dependent in module.required_by.live():
+        try_complete(member, dependent, now=now)
+    return record
+
+
+# -- Summaries -----------------------------------------------------------------------
+
+
+def parent_ids(pages):
+    """``{page_id: parent_page_id}`` for many pages, in one query."""
+    from wagtail.models import Page
+
+    pages = list(pages)
+    if not pages:
+        return {}
+    steplen = pages[0].steplen
+    by_path = dict(
+        Page.objects.filter(path__in={p.path[:-steplen] for p in pages}).values_list("path", "pk")
+    )
+    return {p.pk: by_path.get(p.path[:-steplen]) for p in pages}
+
+
+@dataclass
+class ModuleStatus:
+    module: object
+    required_seconds: int = 0
+    seconds: int = 0
+    lessons: int = 0
+    lessons_studied: int = 0
+    completed: bool = False
+    enrolled: bool = False
+
+    @property
+    def percent(self):
+        if self.completed:
+            return 100
+        if not self.required_seconds:
+            return 0
+        return min(99, int(100 * min(self.seconds, self.required_seconds) / self.required_seconds))
+
+
+def module_statuses(member, modules, *, plan=None, course_ids=None):
+    """``{module_id: ModuleStatus}`` for many modules at a fixed number of queries."""
+    modules = list(modules)
+    ids = [m.pk for m in modules]
+    statuses = {m.pk: ModuleStatus(module=m) for m in modules}
+    if member is None:
+        return statuses
+    plan_ids = set(plan_module_ids(plan))
+    if course_ids is None:
+        course_ids = enrolled_course_ids(member)
+    done = completed_module_ids(member, ids)
+    parents = parent_ids(modules)
+    progress = {}
+    for row in LessonProgress.objects.filter(member=member, module_id__in=ids).values(
+        "module_id", "lesson_id", "seconds", "studied_at"
+    ):
+        progress[(row["module_id"], row["lesson_id"])] = row
+    for module in modules:
+        status = statuses[module.pk]
+        status.completed = module.pk in done
+        status.enrolled = module.pk in plan_ids or parents.get(module.pk) in course_ids
+        for lesson_id, required in lesson_requirements(module).items():
+            row = progress.get((module.pk, lesson_id))
+            status.lessons += 1
+            status.required_seconds += required
+            if row:
+                status.seconds += min(row["seconds"], required)
+                status.lessons_studied += row["studied_at"] is not None
+    return statuses
+
+
+@dataclass
+class PlanSummary:
+    year: int
+    plan: object = None
+    required_credits: Decimal = Decimal("0")
+    required_earned: Decimal = Decimal("0")
+    min_elective_credits: Decimal = Decimal("0")
+    elective_earned: Decimal = Decimal("0")
+    required_modules: list = field(default_factory=list)
+    required_done: int = 0
+    next_modules: list = field(default_factory=list)
+    completions: list = field(default_factory=list)
+
+    @property
+    def total_earned(self):
+        return self.required_earned + self.elective_earned
+
+    @property
+    def required_percent(self):
+        return _percent(self.required_earned, self.required_credits)
+
+    @property
+    def elective_percent(self):
+        return _percent(self.elective_earned, self.min_elective_credits)
+
+    @property
+    def met(self):
+        return (
+            self.plan is not None
+            and self.required_earned >= self.required_credits
+            and self.elective_earned >= self.min_elective_credits
+            and self.required_done == len(self.required_modules)
+        )
+
+
+def _percent(part, whole):
+    if not whole:
+        return 100 if part else 0
+    return min(100, int(100 * part / whole))
+
+
+def plan_summary(member, year=None):
+    """This year's plan for ``member``: credits against the plan, what to do next.
+
+    A fixed number of queries, whatever the number of modules or completions.
+    """
+    from wagtail.models import Page
+
+    year = year or study_year()
+    plan = plan_for(member, year)
+    summary = PlanSummary(year=year, plan=plan)
+    completions = list(
+        ModuleCompletion.objects.filter(member=member, year=year).order_by("-completed_at")
+    )
+    summary.completions = completions
+    for record in completions:
+        if record.kind == Kind.REQUIRED:
+            summary.required_earned += record.credits
+        else:
+            summary.elective_earned += record.credits
+    if plan is None:
+        return summary
+    summary.required_credits = plan.required_credits
+    summary.min_elective_credits = plan.min_elective_credits
+    ids = plan_module_ids(plan)
+    pages = Page.objects.filter(pk__in=ids).live().specific()
+    by_id = {page.pk: page for page in pages}
+    modules = [by_id[i] for i in ids if i in by_id]
+    statuses = module_statuses(member, modules, plan=plan, course_ids=set())
+    summary.required_modules = [statuses[m.pk] for m in modules]
+    summary.required_done = sum(s.completed for s in summary.required_modules)
+    summary.next_modules = [s for s in summary.required_modules if not s.completed][:3]
+    return summary

@@ -1,0 +1,203 @@
+"""Page contexts and the member's study views. Thin: read input, call services, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from taggit.models import Tag
+from wagtail.images import get_image_model
+
+from dj_learning.conf import settings
+from dj_learning.members.services import member_for
+from dj_learning.orgs.models import Unit
+
+from . import services
+from .models import AbstractModulePage, CoursePage, CourseTopic, Kind, ModulePage
+
+COVER_FILTER = "fill-480x270"
+CATALOG_PAGE_SIZE = 12
+
+
+def search_courses(courses, query):
+    """Courses whose title, summary or module text contains ``query``.
+
+    A plain substring match, so Chinese words are found inside titles
+    ("党史" in "学习党史知识") on SQLite and PostgreSQL alike, where their
+    full-text search would need a Chinese word splitter.
+    """
+    modules = (
+        ModulePage.objects.live()
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .filter(Q(title__icontains=query) | Q(body_text__icontains=query))
+    )
+    return courses.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Exists(modules))
+
+
+def filter_courses(courses, *, kind=None, topic=None, unit=None, year=None, query=None):
+    if kind in Kind.values:
+        courses = courses.filter(
+            Exists(
+                ModulePage.objects.live().filter(
+                    path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1, kind=kind
+                )
+            )
+        )
+    if topic:
+        courses = courses.filter(topics__slug=topic)
+    if unit:
+        courses = courses.filter(unit_id=unit)
+    if year:
+        courses = courses.filter(Q(year=year) | Q(year__isnull=True))
+    if query:
+        courses = search_courses(courses, query)
+    return courses.distinct()
+
+
+def _int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def catalog_context(request, catalog):
+    params = request.GET
+    query = params.get("q", "").strip()[:100]
+    kind = params.get("kind", "")
+    topic = params.get("topic", "")
+    unit = _int(params.get("unit"))
+    year = _int(params.get("year"))
+    base = CoursePage.objects.live().child_of(catalog)
+    courses = filter_courses(
+        base, kind=kind, topic=topic, unit=unit, year=year, query=query
+    ).order_by("path")
+    courses = courses.select_related("unit").prefetch_related(
+        Prefetch(
+            "cover_image",
+            queryset=get_image_model().objects.prefetch_renditions(COVER_FILTER),
+        ),
+        "topics",
+    )
+    page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(params.get("page"))
+    course_ids = base.values("pk")
+    return {
+        "courses": page,
+        "filters": {"q": query, "kind": kind, "topic": topic, "unit": unit, "year": year},
+        "kinds": Kind.choices,
+        "topics": Tag.objects.filter(
+            pk__in=CourseTopic.objects.filter(content_object__in=course_ids).values("tag_id")
+        ).order_by("name"),
+        "units": Unit.objects.filter(pk__in=base.exclude(unit=None).values("unit_id")).order_by(
+            "path"
+        ),
+        "years": sorted(set(base.exclude(year=None).values_list("year", flat=True)), reverse=True),
+        "cover_filter": COVER_FILTER,
+    }
+
+
+def course_context(request, course):
+    member = member_for(request.user)
+    modules = list(course.get_children().live().specific().order_by("path"))
+    modules = [m for m in modules if isinstance(m, AbstractModulePage)]
+    plan = services.plan_for(member) if member else None
+    course_ids = services.enrolled_course_ids(member) if member else set()
+    statuses = services.module_statuses(member, modules, plan=plan, course_ids=course_ids)
+    rows = [statuses[m.pk] for m in modules]
+    return {
+        "member": member,
+        "modules": rows,
+        "enrolled": course.pk in course_ids,
+        "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
+        "completed_count": sum(r.completed for r in rows),
+        "course_percent": int(100 * sum(r.completed for r in rows) / len(rows)) if rows else 0,
+        "credits_total": sum((m.credits for m in modules), start=0),
+    }
+
+
+def module_context(request, module):
+    member = member_for(request.user)
+    requirements = services.lesson_requirements(module)
+    progress = services.lesson_progress(member, module) if member else {}
+    lessons = [
+        {
+            "id": block.id,
+            "title": block.value["title"],
+            "content": block.value["content"],
+            "required": requirements[block.id],
+            "seconds": min(progress.get(block.id, {}).get("seconds", 0), requirements[block.id]),
+            "studied": progress.get(block.id, {}).get("studied", False),
+        }
+        for block in module.lessons
+        if block.block_type == "lesson"
+    ]
+    for lesson in lessons:
+        lesson["percent"] = (
+            100
+            if lesson["studied"] or not lesson["required"]
+            else int(100 * lesson["seconds"] / lesson["required"])
+        )
+    wanted = request.GET.get("lesson")
+    current = next((lesson for lesson in lessons if lesson["id"] == wanted), None)
+    if current is None:
+        current = next((lesson for lesson in lessons if not lesson["studied"]), None)
+    if current is None and lessons:
+        current = lessons[0]
+    context = {
+        "member": member,
+        "lessons": lessons,
+        "current": current,
+        "heartbeat_url": reverse("dj_learning_api:study_heartbeat"),
+        "heartbeat_interval": settings.HEARTBEAT_INTERVAL,
+        "course": module.get_parent(),
+        # Texts the study script shows as time is counted, in the page's language.
+        "progress_text": _("Effective study time: %(seconds)s of %(required)s seconds")
+        % {"seconds": "{seconds}", "required": "{required}"},
+        "studied_text": _("Lesson studied"),
+    }
+    if member is not None:
+        status = services.module_statuses(member, [module])[module.pk]
+        context.update(
+            {
+                "status": status,
+                "enrolled": status.enrolled,
+                "missing": []
+                if status.completed
+                else services.missing_for_completion(member, module),
+            }
+        )
+    return context
+
+
+@login_required
+def my_study(request):
+    member = member_for(request.user)
+    if member is None:
+        return render(request, "dj_learning/courses/no_member.html", status=403)
+    year = _int(request.GET.get("year")) or services.study_year()
+    summary = services.plan_summary(member, year)
+    return render(
+        request,
+        "dj_learning/courses/my_study.html",
+        {
+            "member": member,
+            "summary": summary,
+            "courses": services.enrolled_courses(member),
+        },
+    )
+
+
+@require_POST
+@login_required
+def enrol(request, course_id):
+    member = member_for(request.user)
+    if member is None:
+        raise Http404
+    course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
+    services.enrol(member, course)
+    messages.success(request, _("You are enrolled in “%(title)s”.") % {"title": course.title})
+    return redirect(course.url)

@@ -1,0 +1,90 @@
+/*
+ * Effective study time: while a lesson is on screen, report active time to
+ * the server in heartbeats. The server decides what counts (it caps each beat
+ * and never counts more than the time since the last one); this script only
+ * reports honestly: no time while the tab is hidden, and time while a video
+ * plays or the page is visible.
+ */
+(function () {
+  "use strict";
+  var lesson = document.querySelector("[data-study-lesson]");
+  if (!lesson || !window.fetch) return;
+
+  var interval = Math.max(1, parseInt(lesson.dataset.studyInterval, 10) || 15) * 1000;
+  var seq = Date.now();          // increasing across reloads, so a retry is never counted twice
+  var activeMs = 0;
+  var lastTick = Date.now();
+  var stopped = false;
+  var status = lesson.querySelector("[data-testid=lesson-status]");
+  var bar = lesson.querySelector(".djl-progress__bar");
+  var progress = lesson.querySelector("[role=progressbar]");
+
+  function visible() { return document.visibilityState === "visible"; }
+  function videoPlaying() {
+    return Array.prototype.some.call(lesson.querySelectorAll("video"), function (v) {
+      return !v.paused && !v.ended;
+    });
+  }
+
+  function tick() {
+    var now = Date.now();
+    if (visible() || videoPlaying()) activeMs += now - lastTick;
+    lastTick = now;
+  }
+
+  function show(result) {
+    var pct = result.required ? Math.min(100, Math.floor(100 * result.seconds / result.required)) : 100;
+    if (bar) bar.style.width = pct + "%";
+    if (progress) progress.setAttribute("aria-valuenow", pct);
+    if (status) {
+      if (result.studied) {
+        status.textContent = "✓ " + lesson.dataset.textStudied;
+        status.setAttribute("data-studied", "");
+      } else {
+        status.textContent = lesson.dataset.textProgress
+          .replace("{seconds}", result.seconds).replace("{required}", result.required);
+      }
+    }
+    if (result.module_completed) {
+      var done = document.querySelector("[data-testid=module-complete]");
+      if (done) done.hidden = false;
+    }
+    if (result.studied) stopped = true;
+  }
+
+  function beat(final) {
+    if (stopped) return;
+    tick();
+    var seconds = Math.floor(activeMs / 1000);
+    activeMs -= seconds * 1000;
+    seq += 1;
+    var body = JSON.stringify({
+      module: parseInt(lesson.dataset.studyModule, 10),
+      lesson: lesson.dataset.studyLesson,
+      seconds: seconds,
+      seq: seq,
+      sent_at: new Date().toISOString(),
+      // Seconds reported were counted while visible; an empty beat from a hidden tab counts nothing.
+      visible: seconds > 0 || visible() || videoPlaying()
+    });
+    var request = fetch(lesson.dataset.studyUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      keepalive: !!final,
+      headers: { "Content-Type": "application/json", "X-CSRFToken": lesson.dataset.csrf },
+      body: body
+    });
+    if (!final) {
+      request.then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (result) { if (result) show(result); })
+        .catch(function () { /* the next beat tries again */ });
+    }
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    tick();
+    if (!visible()) beat(true);
+  });
+  beat(false);                     // starts the server's clock for this lesson
+  setInterval(function () { beat(false); }, interval);
+})();

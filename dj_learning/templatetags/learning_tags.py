@@ -1,0 +1,21 @@
+from django import template
+from django.apps import apps
+from wagtail.models import Site
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def catalog_page(context):
+    """The first live course catalog of the current site, or ``None``."""
+    request = context.get("request")
+    if request is None or not apps.is_installed("dj_learning.courses"):
+        return None
+    if not hasattr(request, "_learning_catalog"):
+        from dj_learning.courses.models import CourseCatalogPage
+
+        site = Site.find_for_request(request)
+        request._learning_catalog = (
+            CourseCatalogPage.objects.live().in_site(site).first() if site else None
+        )
+    return request._learning_catalog
