@@ -13,6 +13,24 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DEMO_PASSWORD = "Demo!pass2026"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Concurrency tests need real parallel connections: they run in the PostgreSQL pass.
+
+    On SQLite they are deselected (not skipped): `make test` runs the suite a
+    second time on PostgreSQL, where they run.
+    """
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker("postgres") else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, Wagtail's site cache)."""

@@ -9,6 +9,7 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model_string
@@ -122,6 +123,26 @@ class CoursePage(AbstractCoursePage):
         verbose_name = _("course")
 
 
+def cycle_message(cycle):
+    return _(
+        "These prerequisites would make a cycle: %(path)s. "
+        "A module cannot depend on itself, directly or through others."
+    ) % {"path": " → ".join(cycle)}
+
+
+class ModulePageForm(WagtailAdminPageForm):
+    """Refuses prerequisites that would make a cycle, before anything is saved."""
+
+    def clean(self):
+        cleaned = super().clean()
+        prerequisites = cleaned.get("prerequisites")
+        if prerequisites is not None and (
+            cycle := self.instance.prerequisite_cycle(list(prerequisites))
+        ):
+            self.add_error("prerequisites", cycle_message(cycle))
+        return cleaned
+
+
 class AbstractModulePage(Page):
     """A module of a course: required or elective, worth credits, made of lessons."""
 
@@ -162,36 +183,22 @@ class AbstractModulePage(Page):
         FieldPanel("lessons"),
     ]
     search_fields = [*Page.search_fields, index.SearchField("body_text")]
+    base_form_class = ModulePageForm
     parent_page_types = ["learning_courses.CoursePage"]
     subpage_types = []
 
     class Meta:
         abstract = True
 
-    def clean(self):
-        super().clean()
-        cycle = self.prerequisite_cycle()
-        if cycle:
-            raise ValidationError(
-                {
-                    "prerequisites": _(
-                        "These prerequisites would make a cycle: %(path)s. "
-                        "A module cannot depend on itself, directly or through others."
-                    )
-                    % {"path": " → ".join(cycle)}
-                }
-            )
-
-    def prerequisite_cycle(self):
+    def prerequisite_cycle(self, prerequisites=None):
         """Titles along a prerequisite path back to this module, or ``[]`` if there is none.
 
-        Reads the prerequisites being edited from memory and the others from
-        the database, so the editor sees the cycle before saving.
+        ``prerequisites`` are the ones being edited (the form's values); the
+        prerequisites of other modules are read from the database.
         """
-        start = list(self.prerequisites.all())
-        if not self.pk:
-            return []
-        stack = [(p, [self.title, p.title]) for p in start]
+        if prerequisites is None:
+            prerequisites = self.prerequisites.all()
+        stack = [(p, [self.title, p.title]) for p in prerequisites]
         seen = set()
         while stack:
             module, path = stack.pop()
@@ -200,9 +207,13 @@ class AbstractModulePage(Page):
             if module.pk in seen:
                 continue
             seen.add(module.pk)
-            for nxt in module.prerequisites.all():
-                stack.append((nxt, [*path, nxt.title]))
+            stack.extend((nxt, [*path, nxt.title]) for nxt in module.prerequisites.all())
         return []
+
+    def clean(self):
+        super().clean()
+        if cycle := self.prerequisite_cycle():
+            raise ValidationError({"prerequisites": cycle_message(cycle)})
 
     def save(self, *args, **kwargs):
         self.body_text = self.lessons_text()

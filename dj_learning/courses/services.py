@@ -324,13 +324,21 @@ class ModuleStatus:
         return min(99, int(100 * min(self.seconds, self.required_seconds) / self.required_seconds))
 
 
-def module_statuses(member, modules, *, plan=None, course_ids=None):
-    """``{module_id: ModuleStatus}`` for many modules at a fixed number of queries."""
+_UNSET = object()
+
+
+def module_statuses(member, modules, *, plan=_UNSET, course_ids=None):
+    """``{module_id: ModuleStatus}`` for many modules at a fixed number of queries.
+
+    Pass ``plan`` and ``course_ids`` when the caller already has them.
+    """
     modules = list(modules)
     ids = [m.pk for m in modules]
     statuses = {m.pk: ModuleStatus(module=m) for m in modules}
     if member is None:
         return statuses
+    if plan is _UNSET:
+        plan = plan_for(member)
     plan_ids = set(plan_module_ids(plan))
     if course_ids is None:
         course_ids = enrolled_course_ids(member)

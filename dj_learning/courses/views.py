@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
@@ -200,4 +201,7 @@ def enrol(request, course_id):
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
     services.enrol(member, course)
     messages.success(request, _("You are enrolled in “%(title)s”.") % {"title": course.title})
+    next_url = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
+        return redirect(next_url)
     return redirect(course.url)

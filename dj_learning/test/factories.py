@@ -64,3 +64,100 @@ def staff(*, role, unit, **user_fields):
     account = user(**user_fields)
     grant_role(account, unit, role)
     return account
+
+
+# -- Courses -------------------------------------------------------------------
+
+
+def _publish(parent, page):
+    page = parent.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def catalog(*, parent=None, title="课程"):
+    """A live course catalog under ``parent`` (the default site's home page when ``None``)."""
+    from wagtail.models import Site
+
+    from dj_learning.courses.models import CourseCatalogPage
+
+    parent = parent or Site.objects.get(is_default_site=True).root_page
+    n = next(_seq)
+    return _publish(parent, CourseCatalogPage(title=f"{title}{n}", slug=f"catalog-{n}"))
+
+
+def course(*, catalog=None, title=None, summary="", **fields):
+    from dj_learning.courses.models import CoursePage
+
+    catalog = catalog or globals()["catalog"]()
+    n = next(_seq)
+    return _publish(
+        catalog,
+        CoursePage(title=title or f"课程{n}", slug=f"course-{n}", summary=summary, **fields),
+    )
+
+
+def lessons(count=2, *, text="学习内容"):
+    """StreamField data for ``count`` lessons of plain text."""
+    return [
+        (
+            "lesson",
+            {"title": f"第{i + 1}课", "min_minutes": None, "content": [("text", f"<p>{text}</p>")]},
+        )
+        for i in range(count)
+    ]
+
+
+def module(
+    *,
+    course=None,
+    title=None,
+    kind="required",
+    credits="1",
+    minutes="2",
+    lesson_count=2,
+    text="学习内容",
+    prerequisites=(),
+    revision=True,
+    **fields,
+):
+    """A live module with ``lesson_count`` lessons sharing ``minutes`` of study time."""
+    from decimal import Decimal
+
+    from dj_learning.courses.models import ModulePage
+
+    course = course or globals()["course"]()
+    n = next(_seq)
+    page = ModulePage(
+        title=title or f"模块{n}",
+        slug=f"module-{n}",
+        kind=kind,
+        credits=Decimal(credits),
+        min_study_minutes=Decimal(minutes),
+        lessons=lessons(lesson_count, text=text),
+        **fields,
+    )
+    page = course.add_child(instance=page)
+    if prerequisites:
+        page.prerequisites.set(prerequisites)
+        page.save()
+    if revision:  # many tests need only a live page, not its revision history
+        page.save_revision().publish()
+    return page
+
+
+def plan(*, unit, year=None, modules=(), required_credits="0", min_elective_credits="0"):
+    from decimal import Decimal
+
+    from dj_learning.courses.models import StudyPlan, StudyPlanModule
+    from dj_learning.courses.services import study_year
+
+    plan = StudyPlan.objects.create(
+        unit=unit,
+        year=year or study_year(),
+        required_credits=Decimal(required_credits),
+        min_elective_credits=Decimal(min_elective_credits),
+    )
+    for order, page in enumerate(modules):
+        StudyPlanModule.objects.create(plan=plan, module=page, sort_order=order)
+    return plan

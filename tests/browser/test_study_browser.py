@@ -1,0 +1,51 @@
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def sign_in(page, base, username="member"):
+    page.goto(f"{base}/learning/login/")
+    page.get_by_label("用户名或党员编号").fill(username)
+    page.get_by_label("密码").fill("Demo!pass2026")
+    page.get_by_role("button", name="登录").click()
+
+
+def test_member_studies_a_module_to_completion_and_the_plan_goes_up(
+    demo_courses, live_server, page, learning_settings
+):
+    # Short lessons and fast heartbeats, so the test takes seconds, not minutes.
+    learning_settings(LESSON_MIN_SECONDS=2, HEARTBEAT_INTERVAL=1)
+    from wagtail.models import Site
+
+    # Serve region 1 (the member's) on the live server's address, so its page links stay there.
+    Site.objects.filter(is_default_site=True).update(
+        hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1])
+    )
+    Site.objects.filter(is_default_site=False).update(hostname="region2.invalid")
+    base = live_server.url
+    sign_in(page, base)
+
+    page.get_by_test_id("my-study-link").click()
+    expect(page.get_by_test_id("required-credits")).to_have_text("2 / 6.50")
+
+    page.get_by_role("link", name="党章总纲导读").first.click()
+    expect(page.get_by_role("heading", name="党章总纲导读")).to_be_visible()
+    # The first lesson was half studied before; the page counts the rest.
+    expect(page.get_by_test_id("lesson-status")).to_have_attribute(
+        "data-studied", "", timeout=15_000
+    )
+
+    page.get_by_role("link", name="党的指导思想").click()
+    expect(page.get_by_test_id("lesson-status")).to_have_attribute(
+        "data-studied", "", timeout=15_000
+    )
+    expect(page.get_by_test_id("module-complete")).to_be_visible()
+
+    page.get_by_test_id("my-study-link").click()
+    expect(page.get_by_test_id("required-credits")).to_have_text("3.50 / 6.50")
+    row = page.get_by_test_id("required-modules").locator("li", has_text="党章总纲导读")
+    expect(row).to_contain_text("✓")

@@ -1,0 +1,198 @@
+"""Course pages in the CMS: where they go, how they are published, what the member sees."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from wagtail.models import Page
+from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+from dj_learning.courses import services
+from dj_learning.courses.models import (
+    CourseCatalogPage,
+    CoursePage,
+    LessonProgress,
+    ModuleCompletion,
+    ModulePage,
+)
+from dj_learning.members.models import Member
+from dj_learning.test import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_which_page_goes_under_which():
+    assert CoursePage.can_create_at(CourseCatalogPage())
+    assert not CoursePage.can_create_at(Page())
+    assert ModulePage.can_create_at(CoursePage())
+    assert not ModulePage.can_create_at(CourseCatalogPage())
+    assert not ModulePage.can_create_at(ModulePage())
+    assert CourseCatalogPage.can_create_at(Page())
+    assert ModulePage.allowed_subpage_models() == []
+
+
+def test_editors_submit_and_a_moderator_approves_before_a_course_goes_live(
+    demo_courses, django_user_model
+):
+    editor = django_user_model.objects.get(username="editor")
+    moderator = django_user_model.objects.get(username="moderator")
+    catalog = CourseCatalogPage.objects.filter(slug="courses").first()
+    draft = catalog.add_child(instance=CoursePage(title="新课程", slug="new-course", live=False))
+    draft.save_revision(user=editor)
+
+    assert not draft.permissions_for_user(editor).can_publish()
+    workflow = draft.get_workflow()
+    assert workflow.name == "课程内容审核"
+    state = workflow.start(draft, editor)
+    task_state = state.current_task_state
+    assert task_state.task.specific.get_actions(draft, editor) == []
+    assert [a[0] for a in task_state.task.specific.get_actions(draft, moderator)][:1] == ["reject"]
+
+    task_state.task.specific.on_action(task_state, moderator, "approve")
+    draft.refresh_from_db()
+    assert draft.live
+
+
+def test_an_editor_sees_why_a_prerequisite_cycle_is_refused(demo_courses, client):
+    client.login(username="admin", password="Demo!pass2026")
+    first = ModulePage.objects.get(slug="general-program", url_path__contains="region-1")
+    second = ModulePage.objects.get(slug="duties-and-rights", url_path__contains="region-1")
+    assert list(second.prerequisites.all()) == [first]
+    data = nested_form_data(
+        {
+            "title": first.title,
+            "slug": first.slug,
+            "kind": "required",
+            "credits": "1.5",
+            "min_study_minutes": "2",
+            "lessons": streamfield(
+                [
+                    (
+                        "lesson",
+                        {
+                            "title": "第一课",
+                            "min_minutes": "",
+                            "content": streamfield([("text", rich_text("<p>正文</p>"))]),
+                        },
+                    )
+                ]
+            ),
+        }
+    )
+    data["prerequisites"] = [second.pk]
+    data["action-publish"] = "publish"
+    response = client.post(f"/admin/pages/{first.pk}/edit/", data, HTTP_ACCEPT_LANGUAGE="en")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "would make a cycle" in html
+    assert f"{first.title} → {second.title} → {first.title}" in html
+    first.refresh_from_db()
+    assert list(first.prerequisites.all()) == []
+
+
+def test_a_module_listing_itself_is_a_cycle(tree):
+    module = factories.module()
+    module.prerequisites = [module]
+    with pytest.raises(Exception, match="cycle"):
+        module.full_clean()
+
+
+def test_the_course_page_shows_the_members_progress(demo_courses, client):
+    client.login(username="member", password="Demo!pass2026")
+    response = client.get("/courses/party-history/", HTTP_HOST="127.0.0.1:8000")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "中国共产党的创立" in html
+    assert 'data-testid="course-progress"' in html
+    english = client.get(
+        "/courses/party-history/", HTTP_HOST="127.0.0.1:8000", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "2 of 3 modules complete" in english
+
+
+def test_the_module_page_counts_only_for_members(demo_courses, client):
+    url = "/courses/party-history/founding/"
+    anonymous = client.get(url, HTTP_HOST="127.0.0.1:8000").content.decode()
+    assert "data-study-lesson" not in anonymous
+    client.login(username="member2", password="Demo!pass2026")
+    # Region 2's member studies region 2's copy of the module.
+    html = client.get(url, HTTP_HOST="localhost:8000").content.decode()
+    assert "data-study-lesson" in html
+
+
+def _course_with_modules(count, member):
+    course = factories.course()
+    modules = [factories.module(course=course, revision=False) for _ in range(count)]
+    services.enrol(member, course)
+    for module in modules[: count // 2]:
+        lesson = next(iter(services.lesson_requirements(module)))
+        LessonProgress.objects.create(member=member, module=module, lesson_id=lesson, seconds=5)
+    return course
+
+
+def _queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_a_course_page_costs_the_same_queries_with_10_and_100_modules(tree, client):
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    factories.plan(unit=tree["b1"])
+    client.login(username="learner", password=factories.PASSWORD)
+    small = _course_with_modules(10, member)
+    large = _course_with_modules(100, member)
+    _queries(client, small.url)  # warm Wagtail's site cache
+    assert _queries(client, small.url) == _queries(client, large.url) <= 30
+
+
+def _member_with_completions(count, unit):
+    member = factories.member(unit=unit)
+    course = factories.course()
+    modules = [factories.module(course=course, revision=False) for _ in range(count)]
+    factories.plan(unit=unit, modules=modules)
+    year = services.study_year()
+    ModuleCompletion.objects.bulk_create(
+        ModuleCompletion(
+            member=member,
+            module=m,
+            module_title=m.title,
+            kind="required",
+            credits=1,
+            year=year,
+            completed_at=services.year_bounds(year)[0],
+        )
+        for m in modules
+    )
+    return member
+
+
+def test_my_study_costs_the_same_queries_with_5_and_200_completed_modules(tree, client):
+    few = _member_with_completions(5, tree["b1"])
+    many = _member_with_completions(200, tree["b2"])
+    counts = []
+    for member in (few, many):
+        client.force_login(member.user)
+        _queries(client, "/learning/my/")
+        counts.append(_queries(client, "/learning/my/"))
+        assert (
+            str(services.plan_summary(member).required_done)
+            in client.get("/learning/my/").content.decode()
+        )
+    assert counts[0] == counts[1] <= 20
+
+
+def test_my_study_without_a_plan_says_so(tree, client):
+    member = factories.member(unit=tree["b2"])
+    client.force_login(member.user)
+    html = client.get("/learning/my/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "There is no study plan for your unit" in html
+
+
+def test_enrolling_is_a_post(demo_courses, client):
+    client.login(username="member", password="Demo!pass2026")
+    course = CoursePage.objects.get(slug="theory-new-era", url_path__contains="region-1")
+    assert client.get(f"/learning/courses/{course.pk}/enrol/").status_code == 405
+    response = client.post(f"/learning/courses/{course.pk}/enrol/")
+    assert response.status_code == 302
+    member = Member.objects.get(member_number="DH0108")
+    assert course.pk in services.enrolled_course_ids(member)

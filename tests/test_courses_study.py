@@ -1,0 +1,312 @@
+"""Effective study: what a heartbeat counts, when a lesson is studied, when a module completes."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.utils import timezone, translation
+
+from dj_learning.courses import completion, services, signals
+from dj_learning.courses.models import LessonProgress, ModuleCompletion
+from dj_learning.test import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English here; other tests check the Chinese."""
+    with translation.override("en"):
+        yield
+
+
+T0 = timezone.now().replace(microsecond=0)
+
+
+@pytest.fixture
+def setup(tree):
+    """A member of branch 1 whose region's plan requires one module of two 60-second lessons."""
+    member = factories.member(unit=tree["b1"])
+    course = factories.course()
+    module = factories.module(course=course, minutes="2", lesson_count=2, credits="1.5")
+    factories.plan(unit=tree["r1"], modules=[module], required_credits="1.5")
+    lessons = list(services.lesson_requirements(module))
+    return member, module, lessons
+
+
+def beat(member, module, lesson, at, seconds, seq, **kwargs):
+    return services.record_heartbeat(
+        member, module, lesson, seconds=seconds, seq=seq, now=T0 + timedelta(seconds=at), **kwargs
+    )
+
+
+def test_each_lesson_needs_its_share_of_the_modules_minimum(setup):
+    member, module, lessons = setup
+    assert services.lesson_requirements(module) == {lessons[0]: 60, lessons[1]: 60}
+
+
+def test_a_lesson_with_its_own_minimum_keeps_it(tree):
+    module = factories.module(minutes="3", lesson_count=3)
+    module.lessons[0].value["min_minutes"] = Decimal("2")
+    first, second, third = (block.id for block in module.lessons)
+    # 2 minutes for the first; the module's 3 minutes shared by the other two.
+    assert services.lesson_requirements(module) == {first: 120, second: 90, third: 90}
+
+
+def test_the_first_beat_starts_the_clock_and_counts_nothing(setup):
+    member, module, lessons = setup
+    result = beat(member, module, lessons[0], at=0, seconds=50, seq=1)
+    assert (result.counted, result.seconds) == (0, 0)
+
+
+def test_a_beat_counts_no_more_than_the_time_since_the_last(setup):
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0, seq=1)
+    assert beat(member, module, lessons[0], at=20, seconds=20, seq=2).counted == 20
+    # Claims 50 seconds, but only 10 passed: faster than real time is capped.
+    assert beat(member, module, lessons[0], at=30, seconds=50, seq=3).counted == 10
+
+
+def test_a_beat_counts_no_more_than_the_cap(setup, learning_settings):
+    learning_settings(HEARTBEAT_MAX_SECONDS=30)
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0, seq=1)
+    assert beat(member, module, lessons[0], at=500, seconds=500, seq=2).counted == 30
+
+
+def test_nothing_counts_while_the_tab_is_hidden(setup):
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0, seq=1)
+    hidden = beat(member, module, lessons[0], at=40, seconds=40, seq=2, visible=False)
+    assert hidden.counted == 0
+    # The hidden stretch is not counted later either: the clock moved on.
+    assert beat(member, module, lessons[0], at=50, seconds=50, seq=3).counted == 10
+
+
+def test_a_repeated_beat_is_never_counted_twice(setup):
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0, seq=1)
+    assert beat(member, module, lessons[0], at=20, seconds=20, seq=2).counted == 20
+    again = beat(member, module, lessons[0], at=40, seconds=20, seq=2)
+    assert (again.counted, again.seconds) == (0, 20)
+    older = beat(member, module, lessons[0], at=45, seconds=20, seq=1)
+    assert older.counted == 0
+    assert LessonProgress.objects.get().seconds == 20
+
+
+def test_a_beat_from_the_future_is_refused(setup):
+    member, module, lessons = setup
+    with pytest.raises(services.StudyError, match="future"):
+        beat(member, module, lessons[0], at=0, seconds=1, seq=1, sent_at=T0 + timedelta(minutes=5))
+    # A device a second or two ahead is fine.
+    beat(member, module, lessons[0], at=0, seconds=1, seq=1, sent_at=T0 + timedelta(seconds=2))
+
+
+def test_a_module_the_member_is_not_enrolled_in_is_refused(setup):
+    member, _module, _lessons = setup
+    elective = factories.module(kind="elective")
+    lesson = next(iter(services.lesson_requirements(elective)))
+    with pytest.raises(services.StudyError, match="not enrolled"):
+        beat(member, elective, lesson, at=0, seconds=0, seq=1)
+    assert not LessonProgress.objects.filter(module=elective).exists()
+    services.enrol(member, elective.get_parent())
+    assert beat(member, elective, lesson, at=0, seconds=0, seq=1).counted == 0
+
+
+def test_an_unknown_lesson_is_refused(setup):
+    member, module, _lessons = setup
+    with pytest.raises(services.StudyError):
+        beat(member, module, "no-such-lesson", at=0, seconds=0, seq=1)
+
+
+def study(member, module, lesson, *, start=0, seconds=60, seq_start=1):
+    """Beat every 30 s until ``seconds`` have counted."""
+    result = None
+    for i in range(seconds // 30 + 1):
+        result = beat(member, module, lesson, at=start + 30 * i, seconds=30, seq=seq_start + i)
+    return result
+
+
+def test_a_lesson_is_studied_at_its_minimum_and_the_module_completes_with_the_last(
+    setup, django_capture_on_commit_callbacks
+):
+    member, module, lessons = setup
+    received = []
+
+    def listener(sender, completion, member, module, **kwargs):
+        received.append((completion.pk, member.pk, module.pk))
+
+    signals.module_completed.connect(listener)
+    try:
+        first = study(member, module, lessons[0])
+        assert first.studied and not first.module_completed
+        assert not ModuleCompletion.objects.exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            second = study(member, module, lessons[1], start=1000)
+        assert second.studied and second.module_completed
+    finally:
+        signals.module_completed.disconnect(listener)
+
+    record = ModuleCompletion.objects.get()
+    assert (record.member, record.module_id, record.credits, record.kind) == (
+        member,
+        module.pk,
+        Decimal("1.5"),
+        "required",
+    )
+    assert record.module_title == module.title
+    assert record.year == services.study_year(record.completed_at)
+    assert received == [(record.pk, member.pk, module.pk)]
+
+
+def test_completion_is_recorded_once_and_signalled_once(setup, django_capture_on_commit_callbacks):
+    member, module, lessons = setup
+    calls = []
+    signals.module_completed.connect(lambda **kw: calls.append(kw), weak=False, dispatch_uid="t")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            study(member, module, lessons[0])
+            study(member, module, lessons[1], start=1000)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.try_complete(member, module) is None
+            study(member, module, lessons[1], start=5000, seq_start=100)
+    finally:
+        signals.module_completed.disconnect(dispatch_uid="t")
+    assert ModuleCompletion.objects.count() == 1
+    assert len(calls) == 1
+
+
+def test_the_database_refuses_a_second_completion(setup):
+    from django.db import IntegrityError, transaction
+
+    member, module, lessons = setup
+    study(member, module, lessons[0])
+    study(member, module, lessons[1], start=1000)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ModuleCompletion.objects.create(
+            member=member,
+            module=module,
+            module_title="x",
+            kind="required",
+            credits=1,
+            year=2026,
+            completed_at=timezone.now(),
+        )
+
+
+def test_prerequisites_hold_completion_back_until_they_complete(tree):
+    member = factories.member(unit=tree["b1"])
+    course = factories.course()
+    first = factories.module(course=course, title="党章总纲导读", lesson_count=1)
+    second = factories.module(course=course, lesson_count=1, prerequisites=[first])
+    factories.plan(unit=tree["b1"], modules=[first, second])
+    (second_lesson,) = services.lesson_requirements(second)
+    (first_lesson,) = services.lesson_requirements(first)
+
+    result = study(member, second, second_lesson, seconds=120)
+    assert result.studied and not result.module_completed
+    with translation.override("en"):
+        assert services.missing_for_completion(member, second) == ["complete “党章总纲导读” first"]
+
+    study(member, first, first_lesson, seconds=120, start=1000)
+    # Completing the prerequisite completes the module that waited for it.
+    assert set(ModuleCompletion.objects.values_list("module_id", flat=True)) == {
+        first.pk,
+        second.pk,
+    }
+
+
+def test_a_registered_requirement_must_hold(setup):
+    member, module, lessons = setup
+    state = {"passed": False}
+
+    def quiz_passed(member, module):
+        return state["passed"]
+
+    completion.register(quiz_passed)
+    try:
+        study(member, module, lessons[0])
+        assert not study(member, module, lessons[1], start=1000).module_completed
+        state["passed"] = True
+        assert services.try_complete(member, module) is not None
+    finally:
+        completion.unregister(quiz_passed)
+
+
+def test_the_test_setting_shortens_every_lesson(setup, learning_settings):
+    learning_settings(LESSON_MIN_SECONDS=5)
+    _member, module, lessons = setup
+    assert services.lesson_requirements(module) == {lessons[0]: 5, lessons[1]: 5}
+
+
+def test_unpublishing_or_deleting_a_module_keeps_what_was_earned(setup):
+    member, module, lessons = setup
+    study(member, module, lessons[0])
+    study(member, module, lessons[1], start=1000)
+    module.unpublish()
+    assert ModuleCompletion.objects.get().credits == Decimal("1.5")
+    module.delete()
+    record = ModuleCompletion.objects.get()
+    assert (record.module_title, record.credits) == (module.title, Decimal("1.5"))
+    summary = services.plan_summary(member)
+    assert summary.required_earned == Decimal("1.5")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_concurrent_completions_record_one(tree):
+    member = factories.member(unit=tree["b1"])
+    module = factories.module(lesson_count=1)
+    factories.plan(unit=tree["b1"], modules=[module])
+    (lesson,) = services.lesson_requirements(module)
+    LessonProgress.objects.create(
+        member=member, module=module, lesson_id=lesson, seconds=600, studied_at=timezone.now()
+    )
+    calls = []
+    signals.module_completed.connect(lambda **kw: calls.append(1), weak=False, dispatch_uid="c")
+    barrier = threading.Barrier(2)
+    results = []
+
+    def complete():
+        try:
+            barrier.wait()
+            results.append(services.try_complete(member, module))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=complete) for _ in range(2)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        signals.module_completed.disconnect(dispatch_uid="c")
+    assert ModuleCompletion.objects.count() == 1
+    assert sum(r is not None for r in results) == 1
+    assert calls == [1]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_beats_count_the_time_once(setup):
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0, seq=1)
+    barrier = threading.Barrier(4)
+
+    def send(seq):
+        try:
+            barrier.wait()
+            beat(member, module, lessons[0], at=30, seconds=30, seq=seq)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send, args=(seq,)) for seq in (2, 3, 4, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Four beats for the same 30 seconds: the first counts them, the others find no time left.
+    assert LessonProgress.objects.get(lesson_id=lessons[0]).seconds == 30
