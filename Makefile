@@ -8,7 +8,8 @@ PORT ?= 8000
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dj_learning
 STAMP := $(VENV)/.installed
 
-export DJANGO_SETTINGS_MODULE ?= cms_site.settings.dev
+# manage.py defaults to the dev settings; the tests use cms_site.settings.test.
+TEST_ENV := DJANGO_SETTINGS_MODULE=cms_site.settings.test
 
 .PHONY: install demo test test-sqlite test-postgres lint format migrations-check messages bench clean
 
@@ -38,7 +39,7 @@ demo: install
 	  wait
 
 migrations-check: install
-	DJANGO_SETTINGS_MODULE=cms_site.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
 
 lint: install
 	$(BIN)/ruff check .
@@ -48,14 +49,16 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+MSG_ENV := DJANGO_SETTINGS_MODULE=cms_site.settings.dev PYTHONPATH=$(CURDIR)
+
 messages: install
-	cd dj_learning && ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete
-	cd cms_site && DJANGO_SETTINGS_MODULE=cms_site.settings.dev ../$(BIN)/python ../manage.py makemessages -l zh_Hans -l en --no-obsolete
-	cd dj_learning && ../$(BIN)/django-admin compilemessages
-	cd cms_site && ../$(BIN)/django-admin compilemessages
+	cd dj_learning && $(MSG_ENV) ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete
+	cd cms_site && $(MSG_ENV) ../$(BIN)/django-admin makemessages -l zh_Hans -l en --no-obsolete
+	cd dj_learning && $(MSG_ENV) ../$(BIN)/django-admin compilemessages
+	cd cms_site && $(MSG_ENV) ../$(BIN)/django-admin compilemessages
 
 test-sqlite: install
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS)
 
 # PostgreSQL runs when DATABASE_URL names it, or when one answers on 127.0.0.1:5432.
 test-postgres: install
@@ -63,7 +66,7 @@ test-postgres: install
 	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then url="$(PG_URL)"; fi; \
 	if [ -n "$$url" ]; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
-	  DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS); \
+	  DATABASE_URL="$$url" $(TEST_ENV) $(BIN)/pytest $(PYTEST_ARGS); \
 	else \
 	  echo "== PostgreSQL not reachable: skipping the PostgreSQL run"; \
 	fi

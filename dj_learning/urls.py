@@ -9,6 +9,7 @@ The pages live under ``learning/`` in the ``dj_learning`` namespace; the API
 lives under ``api/v1/`` in the ``dj_learning_api`` namespace.
 """
 
+from django.apps import apps
 from django.urls import include, path
 
 from dj_learning.api.api import api
@@ -16,7 +17,12 @@ from dj_learning.api.api import api
 learning_patterns = (
     [
         path("", include("dj_learning.members.urls")),
-        path("", include("dj_learning.courses.urls")),
+        # Optional domain apps add their pages when the site installs them.
+        *(
+            [path("", include("dj_learning.courses.urls"))]
+            if apps.is_installed("dj_learning.courses")
+            else []
+        ),
     ],
     "dj_learning",
 )

@@ -40,6 +40,11 @@ def browser(transactional_db, live_server):
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
+        # ORM calls made while Playwright ran used their own connections; close them
+        # before the test database is dropped.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 

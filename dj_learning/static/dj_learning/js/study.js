@@ -2,8 +2,9 @@
  * Effective study time: while a lesson is on screen, report active time to
  * the server in heartbeats. The server decides what counts (it caps each beat
  * and never counts more than the time since the last one); this script only
- * reports honestly: no time while the tab is hidden, and time while a video
- * plays or the page is visible.
+ * reports honestly: time counts while the tab is visible and the member is
+ * there (they touched, scrolled or typed in the last two minutes, or a video
+ * is playing); nothing counts while the tab is hidden.
  */
 (function () {
   "use strict";
@@ -15,6 +16,11 @@
   var activeMs = 0;
   var lastTick = Date.now();
   var stopped = false;
+  var IDLE_MS = 120000;
+  var lastInteraction = Date.now();
+  ["pointermove", "pointerdown", "keydown", "scroll", "touchstart"].forEach(function (name) {
+    window.addEventListener(name, function () { lastInteraction = Date.now(); }, { passive: true });
+  });
   var status = lesson.querySelector("[data-testid=lesson-status]");
   var bar = lesson.querySelector(".djl-progress__bar");
   var progress = lesson.querySelector("[role=progressbar]");
@@ -26,9 +32,13 @@
     });
   }
 
+  function active(now) {
+    return visible() && (now - lastInteraction < IDLE_MS || videoPlaying());
+  }
+
   function tick() {
     var now = Date.now();
-    if (visible() || videoPlaying()) activeMs += now - lastTick;
+    if (active(now)) activeMs += now - lastTick;
     lastTick = now;
   }
 
@@ -65,7 +75,7 @@
       seq: seq,
       sent_at: new Date().toISOString(),
       // Seconds reported were counted while visible; an empty beat from a hidden tab counts nothing.
-      visible: seconds > 0 || visible() || videoPlaying()
+      visible: seconds > 0 || visible()
     });
     var request = fetch(lesson.dataset.studyUrl, {
       method: "POST",
