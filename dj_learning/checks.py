@@ -11,7 +11,8 @@ from .conf import DEFAULTS, settings
 # Each dj-learning app and the apps it builds on (see docs/architecture.md).
 APP_DEPENDENCIES = {
     "dj_learning.orgs": ["wagtail", "dj_learning"],
-    "dj_learning.members": ["dj_learning.orgs"],
+    "dj_learning.review": ["dj_learning.orgs"],
+    "dj_learning.members": ["dj_learning.orgs", "dj_learning.review"],
     "dj_learning.courses": [
         "dj_learning.members",
         "dj_learning.orgs",

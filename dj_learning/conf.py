@@ -35,6 +35,12 @@ DEFAULTS = {
     "HEARTBEAT_CLOCK_SKEW": 5,
     # If set, every lesson needs exactly this many effective seconds (for demos and tests).
     "LESSON_MIN_SECONDS": None,
+    # The kinds of unit whose reviewers approve a request, level by level, for
+    # regions that do not set their own (Wagtail admin, "Review levels").
+    "REVIEW_LEVELS": ("branch", "region"),
+    # Staff roles that see members' ID numbers in full (in their subtree); everyone
+    # else, the member included, sees them masked.
+    "ID_NUMBER_ROLES": ("clerk", "reviewer", "admin"),
     # Title of the API in the OpenAPI schema.
     "API_TITLE": "dj-learning API",
 }

@@ -34,6 +34,7 @@ def test_e002_app_without_what_it_builds_on():
     messages = missing_app_errors(without_orgs)
     assert {m.id for m in messages} == {"dj_learning.E002"}
     assert {m.msg for m in messages} == {
+        "dj_learning.review needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.members needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.courses needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.api needs dj_learning.orgs in INSTALLED_APPS.",

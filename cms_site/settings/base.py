@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "cms_site.demo",
     "dj_learning",
     "dj_learning.orgs",
+    "dj_learning.review",
     "dj_learning.members",
     "dj_learning.courses",
     "dj_learning.api",

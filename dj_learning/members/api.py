@@ -1,10 +1,20 @@
 from datetime import date
 
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
-from ninja import Router, Schema
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.pagination import LimitOffsetPagination, paginate
 
+from dj_learning.orgs import scope
 from dj_learning.orgs.api import UnitRef
+from dj_learning.review import services as review
 
+from . import records
+from .models import Member, RecordChange
 from .services import member_for
 
 router = Router(tags=["members"])
@@ -58,3 +68,181 @@ def me(request):
         "roles": list(user.learning_roles.select_related("unit").order_by("unit__path", "role")),
         "language": get_language(),
     }
+
+
+# -- Member records (staff) ---------------------------------------------------------
+
+
+STAFF_ROLES = ["clerk", "reviewer", "admin"]
+
+
+class RecordOut(Schema):
+    id: int
+    member_number: str
+    name: str
+    gender: str
+    birth_date: date | None
+    id_number: str
+    phone: str
+    unit: UnitRef
+    join_date: date | None
+    full_member_date: date | None
+    position: str
+    education: str
+    status: str
+
+
+def _record_out(user, member):
+    return {
+        **{name: getattr(member, name) for name in RecordOut.model_fields if name != "id_number"},
+        "id_number": records.id_number_for(user, member),
+    }
+
+
+class ChangeOut(Schema):
+    id: int
+    kind: str
+    status: str
+    level: int
+    levels: list[str]
+    member_id: int | None
+    member_number: str
+    unit: UnitRef
+    changes: dict[str, list[str]]
+    reason: str
+    requested_by: str
+    requested_at: str
+
+
+def _change_out(user, change):
+    changes = dict(change.changes)
+    if "id_number" in changes and not (
+        scope.sees_everything(user)
+        or (change.member and records.can_see_identity(user, change.member))
+    ):
+        changes["id_number"] = [Member(id_number=v).masked_id_number for v in changes["id_number"]]
+    return {
+        "id": change.pk,
+        "kind": change.kind,
+        "status": change.status,
+        "level": change.level,
+        "levels": change.level_kinds(),
+        "member_id": change.member_id,
+        "member_number": change.member_number,
+        "unit": change.unit,
+        "changes": changes,
+        "reason": change.reason,
+        "requested_by": change.requested_by.get_username(),
+        "requested_at": change.requested_at.isoformat(),
+    }
+
+
+@router.get("/me/record", response=RecordOut, summary="The caller's own member record")
+def my_record(request):
+    member = member_for(request.user)
+    if member is None:
+        raise HttpError(404, _("This account has no member record."))
+    return _record_out(request.user, member)
+
+
+@router.get("/records", response=list[RecordOut], summary="Member records in the caller's units")
+@paginate(LimitOffsetPagination)
+def list_records(request, q: str = ""):
+    members = scope.filter_members(request.user, Member.objects.all(), roles=STAFF_ROLES)
+    if q:
+        members = members.filter(Q(name__icontains=q) | Q(member_number__icontains=q))
+    members = members.select_related("unit").order_by("unit__path", "member_number")
+    return [_record_out(request.user, m) for m in members]
+
+
+@router.get("/records/{int:member_id}", response=RecordOut, summary="One member record in scope")
+def get_record(request, member_id: int):
+    members = scope.filter_members(request.user, Member.objects.all(), roles=STAFF_ROLES)
+    return _record_out(
+        request.user, get_object_or_404(members.select_related("unit"), pk=member_id)
+    )
+
+
+class ChangeIn(Schema):
+    member_id: int | None = None
+    values: dict[str, str | None]
+    reason: str = ""
+
+
+def _form_values(member, values):
+    data = {**(records.current_values(member) if member else {}), **values}
+    if "unit" in data and data["unit"]:
+        from dj_learning.orgs.models import Unit
+
+        unit = Unit.objects.filter(code=data["unit"]).first()
+        data["unit"] = unit.pk if unit else None
+    if member is not None and data.get("id_number") == member.masked_id_number:
+        data["id_number"] = member.id_number
+    form = records.RecordForm(data, instance=member or Member())
+    if not form.is_valid():
+        raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+    return form.cleaned_data
+
+
+@router.post("/record-changes", response={201: ChangeOut}, summary="Propose a record change")
+def propose(request, body: ChangeIn):
+    member = None
+    if body.member_id is not None:
+        members = scope.filter_members(request.user, Member.objects.all(), roles=STAFF_ROLES)
+        member = get_object_or_404(members, pk=body.member_id)
+    try:
+        change = records.propose_change(
+            request.user, member, _form_values(member, body.values), body.reason
+        )
+    except ValidationError as error:
+        raise HttpError(422, " ".join(error.messages)) from error
+    return Status(201, _change_out(request.user, change))
+
+
+def _changes_in_scope(user):
+    return scope.filter_members(user, RecordChange.objects.all(), roles=STAFF_ROLES)
+
+
+@router.get("/record-changes", response=list[ChangeOut], summary="Record changes in scope")
+@paginate(LimitOffsetPagination)
+def list_changes(request, status: str = "", waiting_for_me: bool = False):
+    if waiting_for_me:
+        changes = review.queue_for(request.user, RecordChange.objects.all())
+    else:
+        changes = _changes_in_scope(request.user).select_related("unit", "requested_by")
+        if status:
+            changes = changes.filter(status=status)
+    return [_change_out(request.user, c) for c in changes]
+
+
+class DecisionIn(Schema):
+    comment: str = ""
+
+
+def _decide(request, change_id, action, comment):
+    change = get_object_or_404(
+        _changes_in_scope(request.user).select_related("unit", "requested_by"), pk=change_id
+    )
+    try:
+        change = action(change, request.user, comment)
+    except review.ReviewError as error:
+        raise HttpError(409, str(error)) from error
+    return _change_out(request.user, change)
+
+
+@router.post(
+    "/record-changes/{int:change_id}/approve",
+    response=ChangeOut,
+    summary="Approve at the current level",
+)
+def approve(request, change_id: int, body: DecisionIn):
+    return _decide(request, change_id, review.approve, body.comment)
+
+
+@router.post(
+    "/record-changes/{int:change_id}/reject",
+    response=ChangeOut,
+    summary="Return to the clerk with a reason",
+)
+def reject(request, change_id: int, body: DecisionIn):
+    return _decide(request, change_id, review.reject, body.comment)

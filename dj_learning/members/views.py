@@ -1,9 +1,14 @@
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
 from dj_learning.orgs import scope
 
+from . import records
 from .forms import LoginForm
 from .services import member_for
 
@@ -16,6 +21,38 @@ class LoginView(auth_views.LoginView):
 
 class LogoutView(auth_views.LogoutView):
     pass
+
+
+CORRECTABLE = ["name", "gender", "birth_date", "id_number", "phone", "education"]
+
+
+class CorrectionForm(records.RecordForm):
+    class Meta(records.RecordForm.Meta):
+        fields = CORRECTABLE
+
+
+@login_required
+def correction(request):
+    """The member asks for their record to be corrected; clerks' reviewers decide."""
+    member = member_for(request.user)
+    if member is None:
+        raise Http404
+    initial = {"id_number": member.masked_id_number}
+    form = CorrectionForm(request.POST or None, instance=member, initial=initial)
+    reason = request.POST.get("reason", "")
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        if values.get("id_number") == member.masked_id_number:
+            values["id_number"] = member.id_number  # left as shown: unchanged
+        try:
+            records.request_correction(member, values, reason)
+        except ValidationError as error:
+            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your request was sent to your branch for review."))
+            return redirect("dj_learning:profile")
+    return render(request, "dj_learning/members/correction.html", {"form": form, "reason": reason})
 
 
 @login_required

@@ -30,6 +30,13 @@ def _role_paths(user):
     return cached
 
 
+def role_unit_paths(user, roles=None):
+    """Every path of a unit on which ``user`` holds one of ``roles`` (all roles if ``None``)."""
+    if not (user and user.is_authenticated and user.is_active):
+        return set()
+    return {path for role, path in _role_paths(user) if roles is None or role in roles}
+
+
 def clear_cache(user):
     """Forget the roles read for ``user`` (after granting or removing a role)."""
     if hasattr(user, _CACHE_ATTR):

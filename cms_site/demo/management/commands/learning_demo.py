@@ -4,7 +4,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
@@ -40,6 +40,7 @@ class Command(BaseCommand):
         for node in data["units"]:
             self._load_unit(node, parent=None, port=port)
         self._remove_wagtail_welcome_page()
+        self._staff_group(data["staff_group"])
         for account in data["accounts"]:
             self._load_account(account, data["password"])
         if not without_courses:
@@ -98,6 +99,11 @@ class Command(BaseCommand):
         if welcome is not None:
             welcome.delete()
 
+    def _staff_group(self, name):
+        """Clerks and reviewers work in the Wagtail admin; this group lets them in."""
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.add(Permission.objects.get(codename="access_admin"))
+
     def _load_account(self, spec, password):
         user_model = get_user_model()
         user, created = user_model.objects.get_or_create(username=spec["username"])
@@ -118,6 +124,19 @@ class Command(BaseCommand):
                 unit=Unit.objects.get(code=member["unit"]),
                 join_date=date.fromisoformat(member["join_date"]),
                 phone=member.get("phone", ""),
+                **{
+                    key: date.fromisoformat(value) if key.endswith("_date") else value
+                    for key, value in member.items()
+                    if key
+                    in (
+                        "gender",
+                        "birth_date",
+                        "id_number",
+                        "position",
+                        "education",
+                        "full_member_date",
+                    )
+                },
             )
             if not user.first_name:
                 user.first_name = member["name"]

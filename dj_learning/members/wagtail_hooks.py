@@ -1,0 +1,49 @@
+from django.urls import include, path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.components import Component
+
+from dj_learning.orgs import scope
+from dj_learning.review import services as review
+
+from .admin_views import STAFF_ROLES
+from .models import RecordChange
+
+
+@hooks.register("register_admin_urls")
+def register_records_urls():
+    return [path("learning/records/", include("dj_learning.members.admin_urls"))]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return scope.has_role(request.user, STAFF_ROLES)
+
+
+@hooks.register("register_admin_menu_item")
+def register_records_menu_item():
+    return StaffMenuItem(
+        _("Member records"), reverse("learning_records:list"), icon_name="group", order=250
+    )
+
+
+class PendingReviewPanel(Component):
+    name = "learning_pending_review"
+    order = 50
+    template_name = "dj_learning/members/admin/pending_panel.html"
+
+    def __init__(self, user):
+        self.user = user
+
+    def get_context_data(self, parent_context):
+        return {
+            "counts": review.level_counts(self.user, RecordChange.objects.all()),
+            "mine": len(review.queue_for(self.user, RecordChange.objects.all())),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_pending_review_panel(request, panels):
+    if scope.has_role(request.user, STAFF_ROLES):
+        panels.append(PendingReviewPanel(request.user))

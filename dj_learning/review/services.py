@@ -1,0 +1,179 @@
+"""The review flow: submit, approve, reject, resubmit. Built once, used by every request type.
+
+Rules:
+
+- Each level is approved by a reviewer (staff role ``reviewer``) of the unit
+  of that level's kind above or at the request's unit: with the default
+  levels ``branch,region``, first the branch's reviewer, then the region's.
+  A superuser may act at any level.
+- Nobody approves their own request, and nobody approves at two levels of the
+  same request.
+- A rejection returns the request to the clerk with the reason; the clerk may
+  correct and resubmit it, and review starts again at level 1.
+- The last approval applies the request, in the same transaction; the request
+  row is locked first, so two reviewers approving at once apply it once.
+"""
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dj_learning.conf import settings
+from dj_learning.orgs import scope
+from dj_learning.orgs.models import StaffRole
+
+from .models import ReviewLevels, ReviewStep
+
+
+class ReviewError(Exception):
+    """A review action that is refused; ``str()`` is a message for the user."""
+
+
+def levels_for(unit):
+    """The unit kinds that review requests about ``unit``, in order."""
+    region = unit.region
+    if region is not None:
+        row = ReviewLevels.objects.filter(region=region).first()
+        if row is not None and row.kinds():
+            return row.kinds()
+    return list(settings.REVIEW_LEVELS)
+
+
+def level_unit(request, level=None):
+    """The unit whose reviewers decide ``level`` (the current one by default)."""
+    level = level or request.level
+    kind = request.level_kinds()[level - 1]
+    unit = request.unit
+    if unit.kind == kind:
+        return unit
+    return unit.get_ancestors().filter(kind=kind).last()
+
+
+def _record(request, level, decision, actor, comment=""):
+    return ReviewStep.objects.create(
+        content_type=ContentType.objects.get_for_model(type(request)),
+        object_id=request.pk,
+        level=level,
+        decision=decision,
+        actor=actor,
+        comment=comment,
+    )
+
+
+def submit(request, actor, comment=""):
+    """Save a new request and put it in the queue of level 1."""
+    request.levels = ",".join(levels_for(request.unit))
+    request.level = 1
+    request.status = request.Status.PENDING
+    request.requested_by = actor
+    with transaction.atomic():
+        request.save()
+        _record(request, 1, ReviewStep.Decision.SUBMIT, actor, comment)
+    return request
+
+
+def may_review(user, request):
+    """May ``user`` decide ``request`` at its current level? Answers why not as a message."""
+    if request.status != request.Status.PENDING:
+        return False, _("This request is not waiting for review.")
+    if request.requested_by_id == user.pk:
+        return False, _("You cannot approve a request you made.")
+    approved = {
+        step.actor_id
+        for step in request.steps.all()
+        if step.decision == ReviewStep.Decision.APPROVE and step.at >= _last_submit(request).at
+    }
+    if user.pk in approved:
+        return False, _("You have approved this request at another level already.")
+    if scope.sees_everything(user):
+        return True, ""
+    # A reviewer decides at the level of the unit they review, not above or below it.
+    unit = level_unit(request)
+    if unit is None or unit.path not in scope.role_unit_paths(user, [StaffRole.Role.REVIEWER]):
+        return False, _("You are not a reviewer at this level for this unit.")
+    return True, ""
+
+
+def _last_submit(request):
+    submits = [s for s in request.steps.all() if s.decision == ReviewStep.Decision.SUBMIT]
+    return submits[-1]
+
+
+def _locked(request):
+    return type(request).objects.select_for_update().get(pk=request.pk)
+
+
+def approve(request, user, comment=""):
+    """Approve at the current level; the last level applies the request. Returns it."""
+    with transaction.atomic():
+        request = _locked(request)
+        allowed, why = may_review(user, request)
+        if not allowed:
+            raise ReviewError(why)
+        _record(request, request.level, ReviewStep.Decision.APPROVE, user, comment)
+        if request.level < len(request.level_kinds()):
+            request.level += 1
+            request.save(update_fields=["level"])
+        else:
+            request.apply()
+            request.status = request.Status.APPLIED
+            request.decided_at = timezone.now()
+            request.save(update_fields=["status", "decided_at"])
+    return request
+
+
+def reject(request, user, comment):
+    """Return the request to the clerk with the reason."""
+    if not comment.strip():
+        raise ReviewError(_("Say why the request is rejected."))
+    with transaction.atomic():
+        request = _locked(request)
+        allowed, why = may_review(user, request)
+        if not allowed:
+            raise ReviewError(why)
+        _record(request, request.level, ReviewStep.Decision.REJECT, user, comment)
+        request.status = request.Status.REJECTED
+        request.decided_at = timezone.now()
+        request.save(update_fields=["status", "decided_at"])
+    return request
+
+
+def resubmit(request, user, comment=""):
+    """Send a rejected request back to level 1 (after the clerk corrected it)."""
+    with transaction.atomic():
+        request = _locked(request)
+        if request.status != request.Status.REJECTED:
+            raise ReviewError(_("Only a returned request can be resubmitted."))
+        if request.requested_by_id != user.pk and not scope.sees_everything(user):
+            raise ReviewError(_("Only the clerk who made the request can resubmit it."))
+        request.status = request.Status.PENDING
+        request.level = 1
+        request.levels = ",".join(levels_for(request.unit))
+        request.decided_at = None
+        request.save(update_fields=["status", "level", "levels", "decided_at"])
+        _record(request, 1, ReviewStep.Decision.SUBMIT, user, comment)
+    return request
+
+
+def queue_for(user, queryset):
+    """The pending requests of ``queryset`` that ``user`` may decide now.
+
+    Narrowed in the database to the user's reviewer subtree first.
+    """
+    pending = queryset.filter(status="pending")
+    if not scope.sees_everything(user):
+        pending = scope.filter_members(user, pending, roles=[StaffRole.Role.REVIEWER])
+    pending = pending.select_related("unit").prefetch_related("steps")
+    return [r for r in pending if may_review(user, r)[0]]
+
+
+def level_counts(user, queryset):
+    """``{level: count}`` of the pending requests in the user's scope, for the queue's tabs."""
+    pending = queryset.filter(status="pending")
+    if not scope.sees_everything(user):
+        pending = scope.filter_members(user, pending, roles=[StaffRole.Role.REVIEWER])
+    counts = {}
+    for level in pending.values_list("level", flat=True):
+        counts[level] = counts.get(level, 0) + 1
+    return dict(sorted(counts.items()))
