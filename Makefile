@@ -32,11 +32,11 @@ demo: install
 	@echo "  Admin:            http://127.0.0.1:$(PORT)/admin/   (admin / Demo!pass2026)"
 	@echo "  API schema:       http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo ""
-	@# The job cluster and the web server run together; Ctrl-C stops both.
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/python manage.py qcluster & \
-	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload & \
-	  wait
+	@# The job cluster runs beside the web server; stopping the server (Ctrl-C) stops both.
+	@$(BIN)/python manage.py qcluster & qpid=$$!; \
+	  trap 'kill -TERM $$qpid 2>/dev/null; wait $$qpid 2>/dev/null' EXIT; \
+	  trap 'exit 130' INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
 
 migrations-check: install
 	$(TEST_ENV) $(BIN)/python manage.py makemigrations --check --dry-run
@@ -74,7 +74,8 @@ test-postgres: install
 test: install migrations-check lint test-sqlite test-postgres
 
 bench: install
-	@echo "No benchmark scenarios yet: bench/ is filled by the benchmarks issue (see bench/README.md)."
+	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var db.sqlite3* .pytest_cache .ruff_cache dist build

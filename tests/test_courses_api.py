@@ -49,7 +49,7 @@ def test_enrol_and_heartbeat_with_a_token(demo_courses, client, get_token, learn
     token = get_token("member")
     module = region1(ModulePage, "whole-process-democracy")  # an elective
     lesson = next(iter(services.lesson_requirements(module)))
-    beat = {"module": module.pk, "lesson": lesson, "seconds": 0, "seq": 1}
+    beat = {"module": module.pk, "lesson": lesson, "seconds": 0}
 
     refused = client.post(
         "/api/v1/study/heartbeat",
@@ -77,7 +77,7 @@ def test_heartbeat_errors_are_in_the_members_language(demo_courses, client, get_
     module = region1(ModulePage, "founding")
     response = client.post(
         "/api/v1/study/heartbeat",
-        {"module": module.pk, "lesson": "nope", "seconds": 1, "seq": 1},
+        {"module": module.pk, "lesson": "nope", "seconds": 1},
         content_type="application/json",
         HTTP_ACCEPT_LANGUAGE="zh-hans",
         **bearer(token),
@@ -90,7 +90,7 @@ def test_accounts_without_a_member_record_cannot_study(demo_courses, client, get
     module = region1(ModulePage, "founding")
     response = client.post(
         "/api/v1/study/heartbeat",
-        {"module": module.pk, "lesson": "x", "seconds": 1, "seq": 1},
+        {"module": module.pk, "lesson": "x", "seconds": 1},
         content_type="application/json",
         **bearer(get_token("admin")),
     )
@@ -101,7 +101,7 @@ def test_session_heartbeats_need_the_csrf_token(demo_courses):
     browser = Client(enforce_csrf_checks=True)
     browser.login(username="member", password="Demo!pass2026")
     module = region1(ModulePage, "founding")
-    beat = {"module": module.pk, "lesson": "x", "seconds": 1, "seq": 1}
+    beat = {"module": module.pk, "lesson": "x", "seconds": 1}
     assert (
         browser.post("/api/v1/study/heartbeat", beat, content_type="application/json").status_code
         == 403

@@ -37,7 +37,7 @@ def load(fixtures_dir: Path):
     covers = {c["slug"]: _cover(c["title"], c["cover"]) for c in data["courses"]}
     catalogs = {}
     for region in Unit.objects.filter(kind=Unit.Kind.REGION, site__isnull=False):
-        catalogs[region.code] = _catalog(region.site.root_page, data, covers, video)
+        catalogs[region.code] = _catalog(region, data, covers, video)
     _workflow(data["workflow"], catalogs.values())
     year = services.study_year()
     for spec in data["plans"]:
@@ -79,7 +79,9 @@ def _cover(title, colour):
     return image
 
 
-def _catalog(home, data, covers, video):
+def _catalog(region, data, covers, video):
+    """The region's catalog and courses, offered to the region's members."""
+    home = region.site.root_page
     spec = data["catalog"]
     catalog = CourseCatalogPage.objects.child_of(home).filter(slug=spec["slug"]).first()
     if catalog is None:
@@ -97,6 +99,7 @@ def _catalog(home, data, covers, video):
                     summary=course_spec["summary"],
                     cover_image=covers[course_spec["slug"]],
                     year=course_spec["year"],
+                    unit=region,
                 )
             )
             course.topics.add(*course_spec["topics"])
@@ -200,7 +203,12 @@ def _progress(spec):
 
 def _study(member, module, lesson_id, seconds, at):
     step = 30
-    for seq in range(seconds // step + 1):
+    for beat in range(seconds // step + 1):
+        # The page's first beat starts the clock; each later one reports 30 seconds.
         services.record_heartbeat(
-            member, module, lesson_id, seconds=step, seq=seq, now=at + timedelta(seconds=seq * step)
+            member,
+            module,
+            lesson_id,
+            seconds=step if beat else 0,
+            now=at + timedelta(seconds=beat * step),
         )

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "treebeard",
     "django_filters",
     "django_q",
+    "ninja",  # serves the API docs page's assets locally
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

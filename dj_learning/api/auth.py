@@ -31,6 +31,12 @@ class LoginRateThrottle(AnonRateThrottle):
     def __init__(self):
         super().__init__(rate="1/s")
 
+    def get_ident(self, request):
+        # The client's own address. X-Forwarded-For is set by whoever sends the
+        # request, so trusting it would let anyone pick a fresh identity per attempt;
+        # behind a proxy, have the proxy set REMOTE_ADDR.
+        return request.META.get("REMOTE_ADDR")
+
     def allow_request(self, request):
         rate = settings.API_LOGIN_RATE
         if not rate:

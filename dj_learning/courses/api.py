@@ -1,6 +1,7 @@
 from datetime import datetime
 from decimal import Decimal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
@@ -41,8 +42,8 @@ class CourseOut(Schema):
     year: int | None
 
     @staticmethod
-    def resolve_url(course):
-        return course.url
+    def resolve_url(course, context):
+        return course.get_url(context["request"])
 
     @staticmethod
     def resolve_topics(course):
@@ -68,12 +69,12 @@ class ModuleStatusOut(Schema):
     enrolled: bool
 
 
-def _status_out(status):
+def _status_out(status, request):
     module = status.module
     return {
         "id": module.pk,
         "title": module.title,
-        "url": module.url,
+        "url": module.get_url(request),
         "kind": module.kind,
         "credits": module.credits,
         "lessons": status.lessons,
@@ -106,8 +107,12 @@ class ModuleDetailOut(ModuleStatusOut):
     missing: list[str]
 
 
-def _live_page(model, page_id):
-    return get_object_or_404(model.objects.live(), pk=page_id)
+def _live_page(model, page_id, request):
+    """A live page the caller may view (Wagtail's privacy settings apply), else 404."""
+    page = get_object_or_404(model.objects.live(), pk=page_id)
+    if not all(r.accept_request(request) for r in page.get_view_restrictions()):
+        raise Http404
+    return page
 
 
 @router.get("/courses", response=list[CourseOut], auth=None, summary="The course catalog")
@@ -115,9 +120,9 @@ def _live_page(model, page_id):
 def list_courses(request, filters: Query[CourseFilters]):
     from wagtail.models import Page
 
-    courses = CoursePage.objects.live()
+    courses = CoursePage.objects.live().public()
     if filters.catalog:
-        courses = courses.child_of(_live_page(Page, filters.catalog))
+        courses = courses.child_of(_live_page(Page, filters.catalog, request))
     courses = views.filter_courses(
         courses,
         kind=filters.kind,
@@ -135,10 +140,10 @@ def list_courses(request, filters: Query[CourseFilters]):
     summary="A course with its modules and the caller's progress",
 )
 def get_course(request, course_id: int):
-    course = _live_page(CoursePage, course_id)
+    course = _live_page(CoursePage, course_id, request)
     context = views.course_context(request, course)
     course.enrolled = context["enrolled"]
-    course.modules = [_status_out(status) for status in context["modules"]]
+    course.modules = [_status_out(status, request) for status in context["modules"]]
     return course
 
 
@@ -148,8 +153,11 @@ def get_course(request, course_id: int):
     summary="Enrol the caller in a course (for its elective modules)",
 )
 def enrol(request, course_id: int):
-    course = _live_page(CoursePage, course_id)
-    services.enrol(_member(request), course)
+    course = _live_page(CoursePage, course_id, request)
+    try:
+        services.enrol(_member(request), course)
+    except services.StudyError as error:
+        raise HttpError(403, str(error)) from error
     return get_course(request, course_id)
 
 
@@ -159,13 +167,13 @@ def enrol(request, course_id: int):
     summary="A module with its lessons and the caller's progress",
 )
 def get_module(request, module_id: int):
-    module = _live_page(ModulePage, module_id)
+    module = _live_page(ModulePage, module_id, request)
     member = _member(request)
     status = services.module_statuses(member, [module])[module.pk]
     progress = services.lesson_progress(member, module)
     titles = {block.id: block.value["title"] for block in module.lessons}
     return {
-        **_status_out(status),
+        **_status_out(status, request),
         "course_id": module.get_parent().pk,
         "prerequisites": [p.pk for p in module.prerequisites.all()],
         "lessons_detail": [
@@ -186,7 +194,6 @@ class HeartbeatIn(Schema):
     module: int
     lesson: str
     seconds: int
-    seq: int
     sent_at: datetime | None = None
     visible: bool = True
 
@@ -207,14 +214,13 @@ class HeartbeatOut(Schema):
 )
 def heartbeat(request, beat: HeartbeatIn):
     member = _member(request)
-    module = _live_page(ModulePage, beat.module)
+    module = _live_page(ModulePage, beat.module, request)
     try:
         result = services.record_heartbeat(
             member,
             module,
             beat.lesson,
             seconds=beat.seconds,
-            seq=beat.seq,
             sent_at=beat.sent_at,
             visible=beat.visible,
         )
@@ -244,7 +250,7 @@ class PlanOut(Schema):
 
 
 @router.get("/me/plan", response=PlanOut, summary="The caller's study plan for a year")
-def my_plan(request, year: int | None = None):
+def my_plan(request, year: int | None = Query(None, ge=2000, le=2100)):
     summary = services.plan_summary(_member(request), year)
     return {
         "year": summary.year,
@@ -258,6 +264,6 @@ def my_plan(request, year: int | None = None):
         "required_modules_total": len(summary.required_modules),
         "required_modules_done": summary.required_done,
         "met": summary.met,
-        "required_modules": [_status_out(s) for s in summary.required_modules],
+        "required_modules": [_status_out(s, request) for s in summary.required_modules],
         "next_modules": [s.module.pk for s in summary.next_modules],
     }

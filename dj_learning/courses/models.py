@@ -97,7 +97,6 @@ class AbstractCoursePage(Page):
         *Page.content_panels,
         FieldPanel("summary"),
         FieldPanel("cover_image"),
-        FieldPanel("topics"),
         MultiFieldPanel([FieldPanel("unit"), FieldPanel("year")], heading=_("Audience")),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
@@ -118,6 +117,12 @@ class AbstractCoursePage(Page):
 class CoursePage(AbstractCoursePage):
     template = "dj_learning/courses/course_page.html"
     topics = ClusterTaggableManager(through=CourseTopic, blank=True, verbose_name=_("topics"))
+
+    content_panels = [
+        *AbstractCoursePage.content_panels[:3],
+        FieldPanel("topics"),
+        *AbstractCoursePage.content_panels[3:],
+    ]
 
     class Meta:
         verbose_name = _("course")
@@ -190,6 +195,11 @@ class AbstractModulePage(Page):
     class Meta:
         abstract = True
 
+    @property
+    def credits_count(self):
+        """1 for exactly one credit, else 2: the plural form to use for "N credits"."""
+        return 1 if self.credits == 1 else 2
+
     def prerequisite_cycle(self, prerequisites=None):
         """Titles along a prerequisite path back to this module, or ``[]`` if there is none.
 
@@ -212,6 +222,8 @@ class AbstractModulePage(Page):
 
     def clean(self):
         super().clean()
+        if not any(block.block_type == "lesson" for block in self.lessons):
+            raise ValidationError({"lessons": _("A module needs at least one lesson.")})
         if cycle := self.prerequisite_cycle():
             raise ValidationError({"prerequisites": cycle_message(cycle)})
 
@@ -347,7 +359,6 @@ class LessonProgress(models.Model):
     lesson_id = models.CharField(max_length=64)
     seconds = models.PositiveIntegerField(_("effective seconds"), default=0)
     last_beat_at = models.DateTimeField(null=True, blank=True)
-    last_seq = models.BigIntegerField(default=-1)
     studied_at = models.DateTimeField(_("studied at"), null=True, blank=True)
 
     class Meta:
@@ -361,6 +372,26 @@ class LessonProgress(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.module_id}/{self.lesson_id} · {self.seconds}s"
+
+
+class StudyClock(models.Model):
+    """When a member's study time was last counted, whatever the lesson.
+
+    One clock per member, locked by each heartbeat, so two tabs, two lessons
+    or two devices together never count more than the time that passed.
+    """
+
+    member = models.OneToOneField(
+        "learning_members.Member", primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    last_beat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("study clock")
+        verbose_name_plural = _("study clocks")
+
+    def __str__(self):
+        return f"{self.member_id} · {self.last_beat_at}"
 
 
 class ModuleCompletion(models.Model):

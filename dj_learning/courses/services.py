@@ -4,6 +4,7 @@ Views, the API, jobs and commands call these; they take members, pages and
 numbers, never a request.
 """
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -12,6 +13,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dj_learning.conf import settings
 
@@ -22,8 +24,11 @@ from .models import (
     Kind,
     LessonProgress,
     ModuleCompletion,
+    StudyClock,
     StudyPlan,
 )
+
+logger = logging.getLogger(__name__)
 
 
 class StudyError(Exception):
@@ -84,8 +89,18 @@ def plan_module_ids(plan):
     return cached
 
 
+def can_enrol(member, course):
+    """May ``member`` enrol in ``course``? A course offered by a unit is for its subtree."""
+    return course.unit_id is None or member.unit.path.startswith(course.unit.path)
+
+
 def enrol(member, course):
-    """Enrol ``member`` in ``course`` (its elective modules). Idempotent."""
+    """Enrol ``member`` in ``course`` (its elective modules). Idempotent.
+
+    Raises ``StudyError`` if the course is offered to other units only.
+    """
+    if not can_enrol(member, course):
+        raise StudyError(_("This course is offered to other units."))
     enrollment, _created = CourseEnrollment.objects.get_or_create(member=member, course=course)
     return enrollment
 
@@ -150,51 +165,55 @@ class BeatResult:
     required: int
     studied: bool
     module_completed: bool = False
-    message: str = ""
 
 
-def record_heartbeat(
-    member, module, lesson_id, *, seconds, seq, sent_at=None, visible=True, now=None
-):
+def record_heartbeat(member, module, lesson_id, *, seconds, sent_at=None, visible=True, now=None):
     """Count a heartbeat from a study page; return what it counted.
 
-    The server decides what counts: nothing while the page is hidden, never
-    more than the time since the last counted beat, never more than
-    ``HEARTBEAT_MAX_SECONDS`` per beat. A beat whose ``seq`` is not newer than
-    the last one is a repeat and counts nothing. The first beat of a lesson
-    starts the clock. Raises ``StudyError`` for a module the member is not
-    enrolled in, an unknown lesson, or a beat from the future.
+    The server decides what counts. Each member has one study clock: a beat
+    counts no more than the time since the member's last counted beat (on any
+    lesson, in any tab), never more than ``HEARTBEAT_MAX_SECONDS``, and never
+    more than it claims. A repeated or parallel beat therefore finds no time
+    left. A beat from a hidden page counts nothing and leaves the clock alone.
+    The member's first beat starts the clock. Raises ``StudyError`` for a
+    module the member is not enrolled in, an unknown lesson, or a beat dated
+    in the future.
     """
     now = now or timezone.now()
-    if sent_at is not None and sent_at > now + timedelta(seconds=settings.HEARTBEAT_CLOCK_SKEW):
-        raise StudyError(_("This heartbeat is dated in the future; check the device's clock."))
+    if sent_at is not None:
+        if timezone.is_naive(sent_at):
+            sent_at = timezone.make_aware(sent_at)
+        if sent_at > now + timedelta(seconds=settings.HEARTBEAT_CLOCK_SKEW):
+            raise StudyError(_("This heartbeat is dated in the future; check the device's clock."))
     if not is_enrolled(member, module):
         raise StudyError(_("You are not enrolled in this module."))
     requirements = lesson_requirements(module)
     if lesson_id not in requirements:
         raise StudyError(_("This lesson is not part of the module."))
     required = requirements[lesson_id]
-    claimed = max(0, int(seconds))
+    claimed = max(0, min(int(seconds), settings.HEARTBEAT_MAX_SECONDS))
 
     with transaction.atomic():
+        StudyClock.objects.get_or_create(member=member)
+        # Lock the member's clock: beats of the same member wait for each other.
+        clock = StudyClock.objects.select_for_update().get(member=member)
         progress, _created = LessonProgress.objects.get_or_create(
             member=member, module=module, lesson_id=lesson_id
         )
-        # Lock the row: two beats at once must not both count the same time.
-        progress = LessonProgress.objects.select_for_update().get(pk=progress.pk)
-        if seq <= progress.last_seq:
+        if not visible:
             return BeatResult(0, progress.seconds, required, progress.studied_at is not None)
         counted = 0
-        if visible and progress.last_beat_at is not None:
-            elapsed = max(0, int((now - progress.last_beat_at).total_seconds()))
-            counted = min(claimed, elapsed, settings.HEARTBEAT_MAX_SECONDS)
+        if clock.last_beat_at is not None:
+            elapsed = max(0, int((now - clock.last_beat_at).total_seconds()))
+            counted = min(claimed, elapsed)
+        clock.last_beat_at = now
+        clock.save(update_fields=["last_beat_at"])
         progress.seconds += counted
         progress.last_beat_at = now
-        progress.last_seq = seq
         newly_studied = progress.studied_at is None and progress.seconds >= required
         if newly_studied:
             progress.studied_at = now
-        progress.save(update_fields=["seconds", "last_beat_at", "last_seq", "studied_at"])
+        progress.save(update_fields=["seconds", "last_beat_at", "studied_at"])
 
     result = BeatResult(counted, progress.seconds, required, progress.studied_at is not None)
     if newly_studied:
@@ -236,7 +255,12 @@ def missing_for_completion(member, module):
     )
     left = [lid for lid in requirements if lid not in studied]
     if left:
-        missing.append(_("%(count)d lesson(s) still to study") % {"count": len(left)})
+        missing.append(
+            ngettext(
+                "%(count)d lesson still to study", "%(count)d lessons still to study", len(left)
+            )
+            % {"count": len(left)}
+        )
     prerequisite_ids = [p.pk for p in module.prerequisites.all()]
     if prerequisite_ids:
         done = completed_module_ids(member, prerequisite_ids)
@@ -246,6 +270,20 @@ def missing_for_completion(member, module):
     if not completion.requirements_met(member, module):
         missing.append(_("other requirements of the module are not met yet"))
     return missing
+
+
+def _send_completed(record, member, module):
+    # One failing listener must not keep the others from hearing of the completion.
+    for receiver, error in signals.module_completed.send_robust(
+        sender=ModuleCompletion, completion=record, member=member, module=module
+    ):
+        if isinstance(error, Exception):
+            logger.error(
+                "module_completed listener %r failed for completion %s",
+                receiver,
+                record.pk,
+                exc_info=error,
+            )
 
 
 def try_complete(member, module, now=None):
@@ -259,6 +297,8 @@ def try_complete(member, module, now=None):
     """
     module = module.specific if not isinstance(module, AbstractModulePage) else module
     if ModuleCompletion.objects.filter(member=member, module=module).exists():
+        return None
+    if not is_enrolled(member, module):
         return None
     if missing_for_completion(member, module):
         return None
@@ -276,11 +316,7 @@ def try_complete(member, module, now=None):
                 year=study_year(now),
                 completed_at=now,
             )
-            transaction.on_commit(
-                lambda: signals.module_completed.send(
-                    sender=ModuleCompletion, completion=record, member=member, module=module
-                )
-            )
+            transaction.on_commit(lambda: _send_completed(record, member, module), robust=True)
     except IntegrityError:
         return None  # someone else recorded it a moment ago
     for dependent in module.required_by.live():

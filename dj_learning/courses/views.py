@@ -179,7 +179,9 @@ def my_study(request):
     member = member_for(request.user)
     if member is None:
         return render(request, "dj_learning/courses/no_member.html", status=403)
-    year = _int(request.GET.get("year")) or services.study_year()
+    year = _int(request.GET.get("year"))
+    if year is None or not 2000 <= year <= 2100:
+        year = services.study_year()
     summary = services.plan_summary(member, year)
     return render(
         request,
@@ -199,7 +201,11 @@ def enrol(request, course_id):
     if member is None:
         raise Http404
     course = get_object_or_404(CoursePage.objects.live(), pk=course_id)
-    services.enrol(member, course)
+    try:
+        services.enrol(member, course)
+    except services.StudyError as error:
+        messages.error(request, str(error))
+        return redirect(course.url)
     messages.success(request, _("You are enrolled in “%(title)s”.") % {"title": course.title})
     next_url = request.POST.get("next", "")
     if url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):

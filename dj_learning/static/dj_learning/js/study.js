@@ -12,7 +12,6 @@
   if (!lesson || !window.fetch) return;
 
   var interval = Math.max(1, parseInt(lesson.dataset.studyInterval, 10) || 15) * 1000;
-  var seq = Date.now();          // increasing across reloads, so a retry is never counted twice
   var activeMs = 0;
   var lastTick = Date.now();
   var stopped = false;
@@ -66,13 +65,10 @@
     if (stopped) return;
     tick();
     var seconds = Math.floor(activeMs / 1000);
-    activeMs -= seconds * 1000;
-    seq += 1;
     var body = JSON.stringify({
       module: parseInt(lesson.dataset.studyModule, 10),
       lesson: lesson.dataset.studyLesson,
       seconds: seconds,
-      seq: seq,
       sent_at: new Date().toISOString(),
       // Seconds reported were counted while visible; an empty beat from a hidden tab counts nothing.
       visible: seconds > 0 || visible()
@@ -84,16 +80,23 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": lesson.dataset.csrf },
       body: body
     });
-    if (!final) {
-      request.then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (result) { if (result) show(result); })
-        .catch(function () { /* the next beat tries again */ });
-    }
+    // The seconds are taken off only once the server has them; a failed beat sends them again.
+    request.then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (result) {
+        if (!result) return;
+        activeMs = Math.max(0, activeMs - seconds * 1000);
+        if (!final) show(result);
+      })
+      .catch(function () { /* the next beat tries again */ });
   }
 
   document.addEventListener("visibilitychange", function () {
-    tick();
-    if (!visible()) beat(true);
+    if (visible()) {
+      lastTick = Date.now();       // the time away is not study time
+    } else {
+      tick();
+      beat(true);
+    }
   });
   beat(false);                     // starts the server's clock for this lesson
   setInterval(function () { beat(false); }, interval);
