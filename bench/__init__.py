@@ -1,0 +1,1 @@
+"""The benchmark harness of dj-learning: ``make bench`` runs ``bench/run.py``."""

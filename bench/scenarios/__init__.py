@@ -1,0 +1,15 @@
+"""The scenario groups, in the order ``run.py`` runs them.
+
+A group is a module here with ``TITLE`` and ``run(ctx) -> list[Result]``: it
+builds its own data in the bench database and measures it (see
+bench/README.md). Groups are imported after Django is set up, so they may
+import models at the top.
+"""
+
+from importlib import import_module
+
+GROUPS = ["course_page", "my_study", "throughput"]
+
+
+def load(name):
+    return import_module(f"{__name__}.{name}")

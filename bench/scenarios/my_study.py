@@ -1,0 +1,32 @@
+"""My study (``/learning/my/``) for a member with 5 and with 200 completed modules.
+
+The page sums credits and lists the plan's modules and the year's completions;
+its queries must not grow with them (``test_my_study_costs_the_same_queries_…``
+pins that), so the ratio 200/5 shows what the extra rows cost in time alone.
+"""
+
+from bench import data, measure
+
+TITLE = "My study"
+SCENARIO = "My study"
+URL = "/learning/my/"
+SIZES = (5, 200)
+
+
+def run(ctx):
+    # Each member in a unit of their own: a unit has one plan a year.
+    members = {count: data.member_with_completions(count, data.branch()) for count in SIZES}
+    results = [
+        measure.page(
+            ctx,
+            data.logged_in_client(member),
+            URL,
+            scenario=SCENARIO,
+            params={"completed": count},
+            expect='data-testid="required-modules"',
+        )
+        for count, member in members.items()
+    ]
+    few, many = results
+    many.compare_to(few)
+    return results

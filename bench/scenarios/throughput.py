@@ -1,0 +1,54 @@
+"""Requests per second through gunicorn and a real HTTP client on loopback.
+
+Three pages, measured in turn within each run so that they share the
+machine's state: a bare Wagtail page (the site's ``HomePage``) whose rich text
+is the course page's module list, the reference; the course page of 100
+modules for an anonymous visitor; the same page for a signed-in member (the
+session cookie sent with each request). The ratio is to the reference.
+"""
+
+from bench import data, load, measure
+
+TITLE = "Requests per second (gunicorn, loopback)"
+MODULES = 100
+WARM_UP_SECONDS = 1.0
+
+
+def run(ctx):
+    member = data.learner(data.branch())
+    course = data.course_with_modules(MODULES, member)
+    reference = data.reference_page(course)
+    cookie = data.session_cookie(member)
+    common = {"modules": MODULES, "workers": ctx.workers, "clients": ctx.concurrency}
+    targets = [
+        # (scenario, path, cookie, text the page must hold)
+        ("HTTP: bare Wagtail page (reference)", reference.url, None, "djl-module-list"),
+        ("HTTP: course page, anonymous", course.url, None, "djl-module-list"),
+        (
+            "HTTP: course page, logged-in member",
+            course.url,
+            cookie,
+            'data-testid="course-progress"',
+        ),
+    ]
+    results = [measure.Result(name, dict(common), "requests/s") for name, *_ in targets]
+
+    with load.serve(workers=ctx.workers) as port:
+        for name, path, cookie, expect in targets:
+            if expect not in load.fetch(port, path, cookie=cookie):
+                raise measure.BenchError(f"{name}: {path} lacks {expect!r}")
+            load.requests_per_second(
+                port, path, seconds=WARM_UP_SECONDS, concurrency=ctx.concurrency, cookie=cookie
+            )
+        for _ in range(ctx.runs):
+            for result, (_name, path, cookie, _expect) in zip(results, targets, strict=True):
+                result.samples.append(
+                    load.requests_per_second(
+                        port, path, seconds=ctx.duration, concurrency=ctx.concurrency, cookie=cookie
+                    )
+                )
+
+    reference_result = results[0]
+    for result in results[1:]:
+        result.compare_to(reference_result)
+    return results
