@@ -198,7 +198,12 @@ def import_records(user, rows, *, dry_run=True, reason=""):
                 )
                 continue
             data["unit"] = unit.pk
-        if member is not None:
+        if member is None:  # a new record: columns left out take the field's default
+            for column in COLUMNS:
+                default = Member._meta.get_field(column).get_default()
+                if column not in data and default not in (None, ""):
+                    data[column] = default
+        else:
             for column in COLUMNS:  # columns left out of the file keep their values
                 if column not in data and column != "member_number":
                     current = getattr(member, column)

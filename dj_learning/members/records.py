@@ -66,7 +66,7 @@ def display(name, text, units=None):
         return unit.name if unit else text
     field = _field(name)
     if field.choices:
-        return dict(field.flatchoices).get(text, text)
+        return str(dict(field.flatchoices).get(text, text))
     return text
 
 
@@ -112,10 +112,10 @@ class RecordForm(forms.ModelForm):
     class Meta:
         model = Member
         fields = ["member_number", *Member.record_fields]
+        # Browsers' date pickers read and send ISO dates, whatever the page's language.
         widgets = {
-            "birth_date": forms.DateInput(attrs={"type": "date"}),
-            "join_date": forms.DateInput(attrs={"type": "date"}),
-            "full_member_date": forms.DateInput(attrs={"type": "date"}),
+            name: forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+            for name in ("birth_date", "join_date", "full_member_date")
         }
 
     def __init__(self, *args, user=None, **kwargs):
@@ -171,8 +171,12 @@ def check_proposal(user, member, values):
 
 
 def diff(member, values):
-    """``{field: [old, new]}`` for the fields ``values`` would change."""
-    old = current_values(member) if member else {}
+    """``{field: [old, new]}`` for the fields ``values`` would change.
+
+    The old values are read from the database: a ``RecordForm`` bound to the
+    member has already written the new values onto the instance it was given.
+    """
+    old = current_values(Member.objects.select_related("unit").get(pk=member.pk)) if member else {}
     changes = {}
     for name in Member.record_fields:
         if name not in values:
