@@ -123,7 +123,7 @@ def list_courses(request, filters: Query[CourseFilters]):
     courses = CoursePage.objects.live().public()
     if filters.catalog:
         courses = courses.child_of(_live_page(Page, filters.catalog, request))
-    courses = views.filter_courses(
+    courses = services.filter_courses(
         courses,
         kind=filters.kind,
         topic=filters.topic,

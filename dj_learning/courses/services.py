@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -472,3 +473,64 @@ def plan_summary(member, year=None):
     summary.required_done = sum(s.completed for s in summary.required_modules)
     summary.next_modules = [s for s in summary.required_modules if not s.completed][:3]
     return summary
+
+
+# -- The catalog -----------------------------------------------------------------------
+
+
+def _module_pages():
+    from .models import ModulePage
+
+    return ModulePage.objects
+
+
+def _modules_below(**filters):
+    return (
+        _module_pages()
+        .live()
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1, **filters)
+    )
+
+
+def annotate_kinds(courses):
+    """Add ``has_required`` and ``has_elective`` to each course, in the same query."""
+    return courses.annotate(
+        has_required=Exists(_modules_below(kind=Kind.REQUIRED)),
+        has_elective=Exists(_modules_below(kind=Kind.ELECTIVE)),
+    )
+
+
+def search_courses(courses, query):
+    """Courses whose title, summary or module text contains ``query``.
+
+    A plain substring match, so Chinese words are found inside titles
+    ("党史" in "学习党史知识") on SQLite and PostgreSQL alike, where their
+    full-text search would need a Chinese word splitter.
+    """
+    modules = (
+        _module_pages()
+        .live()
+        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
+        .filter(Q(title__icontains=query) | Q(body_text__icontains=query))
+    )
+    return courses.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Exists(modules))
+
+
+def filter_courses(courses, *, kind=None, topic=None, unit=None, year=None, query=None):
+    if kind in Kind.values:
+        courses = courses.filter(
+            Exists(
+                _module_pages()
+                .live()
+                .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1, kind=kind)
+            )
+        )
+    if topic:
+        courses = courses.filter(topics__slug=topic)
+    if unit:
+        courses = courses.filter(unit_id=unit)
+    if year:
+        courses = courses.filter(Q(year=year) | Q(year__isnull=True))
+    if query:
+        courses = search_courses(courses, query)
+    return courses.distinct()

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -18,45 +18,10 @@ from dj_learning.members.services import member_for
 from dj_learning.orgs.models import Unit
 
 from . import services
-from .models import AbstractModulePage, CoursePage, CourseTopic, Kind, ModulePage
+from .models import AbstractModulePage, CoursePage, CourseTopic, Kind
 
 COVER_FILTER = "fill-480x270"
 CATALOG_PAGE_SIZE = 12
-
-
-def search_courses(courses, query):
-    """Courses whose title, summary or module text contains ``query``.
-
-    A plain substring match, so Chinese words are found inside titles
-    ("党史" in "学习党史知识") on SQLite and PostgreSQL alike, where their
-    full-text search would need a Chinese word splitter.
-    """
-    modules = (
-        ModulePage.objects.live()
-        .filter(path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1)
-        .filter(Q(title__icontains=query) | Q(body_text__icontains=query))
-    )
-    return courses.filter(Q(title__icontains=query) | Q(summary__icontains=query) | Exists(modules))
-
-
-def filter_courses(courses, *, kind=None, topic=None, unit=None, year=None, query=None):
-    if kind in Kind.values:
-        courses = courses.filter(
-            Exists(
-                ModulePage.objects.live().filter(
-                    path__startswith=OuterRef("path"), depth=OuterRef("depth") + 1, kind=kind
-                )
-            )
-        )
-    if topic:
-        courses = courses.filter(topics__slug=topic)
-    if unit:
-        courses = courses.filter(unit_id=unit)
-    if year:
-        courses = courses.filter(Q(year=year) | Q(year__isnull=True))
-    if query:
-        courses = search_courses(courses, query)
-    return courses.distinct()
 
 
 def _int(value):
@@ -74,15 +39,19 @@ def catalog_context(request, catalog):
     unit = _int(params.get("unit"))
     year = _int(params.get("year"))
     base = CoursePage.objects.live().child_of(catalog)
-    courses = filter_courses(
+    courses = services.filter_courses(
         base, kind=kind, topic=topic, unit=unit, year=year, query=query
     ).order_by("path")
-    courses = courses.select_related("unit").prefetch_related(
-        Prefetch(
-            "cover_image",
-            queryset=get_image_model().objects.prefetch_renditions(COVER_FILTER),
-        ),
-        "topics",
+    courses = (
+        services.annotate_kinds(courses)
+        .select_related("unit")
+        .prefetch_related(
+            Prefetch(
+                "cover_image",
+                queryset=get_image_model().objects.prefetch_renditions(COVER_FILTER),
+            ),
+            "topics",
+        )
     )
     page = Paginator(courses, CATALOG_PAGE_SIZE).get_page(params.get("page"))
     course_ids = base.values("pk")
