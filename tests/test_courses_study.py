@@ -338,3 +338,14 @@ def test_concurrent_beats_count_the_time_once(setup):
         thread.join()
     # The first counts them; the others find no time left on the member's clock.
     assert sum(LessonProgress.objects.values_list("seconds", flat=True)) == 30
+
+
+@pytest.mark.parametrize("status", ["suspended", "transferred", "deceased"])
+def test_only_active_members_study(setup, status):
+    member, module, lessons = setup
+    member.status = status
+    member.save()
+    with pytest.raises(services.StudyError, match="active"):
+        beat(member, module, lessons[0], at=0, seconds=0)
+    with pytest.raises(services.StudyError, match="active"):
+        services.enrol(member, module.get_parent())

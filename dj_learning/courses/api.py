@@ -2,7 +2,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -11,7 +10,7 @@ from ninja.pagination import LimitOffsetPagination, paginate
 from dj_learning.members.services import member_for
 
 from . import services, views
-from .models import CoursePage, ModulePage
+from .models import CoursePage
 
 router = Router(tags=["courses"])
 
@@ -107,12 +106,21 @@ class ModuleDetailOut(ModuleStatusOut):
     missing: list[str]
 
 
-def _live_page(model, page_id, request):
-    """A live page the caller may view (Wagtail's privacy settings apply), else 404."""
-    page = get_object_or_404(model.objects.live(), pk=page_id)
+def _viewable(page, request):
+    """``page`` if the caller may view it (Wagtail's privacy settings apply), else 404."""
+    if page is None:
+        raise Http404
     if not all(r.accept_request(request) for r in page.get_view_restrictions()):
         raise Http404
     return page
+
+
+def _live_page(model, page_id, request):
+    return _viewable(model.objects.live().filter(pk=page_id).first(), request)
+
+
+def _module(page_id, request):
+    return _viewable(services.live_module(page_id), request)
 
 
 @router.get("/courses", response=list[CourseOut], auth=None, summary="The course catalog")
@@ -167,7 +175,7 @@ def enrol(request, course_id: int):
     summary="A module with its lessons and the caller's progress",
 )
 def get_module(request, module_id: int):
-    module = _live_page(ModulePage, module_id, request)
+    module = _module(module_id, request)
     member = _member(request)
     status = services.module_statuses(member, [module])[module.pk]
     progress = services.lesson_progress(member, module)
@@ -214,7 +222,7 @@ class HeartbeatOut(Schema):
 )
 def heartbeat(request, beat: HeartbeatIn):
     member = _member(request)
-    module = _live_page(ModulePage, beat.module, request)
+    module = _module(beat.module, request)
     try:
         result = services.record_heartbeat(
             member,

@@ -100,6 +100,8 @@ def enrol(member, course):
 
     Raises ``StudyError`` if the course is offered to other units only.
     """
+    if member.status != member.Status.ACTIVE:
+        raise StudyError(_("Only active members can study."))
     if not can_enrol(member, course):
         raise StudyError(_("This course is offered to other units."))
     enrollment, _created = CourseEnrollment.objects.get_or_create(member=member, course=course)
@@ -137,6 +139,14 @@ def is_enrolled(member, module, *, plan=None, course_ids=None):
 
 
 # -- Lessons and effective time ----------------------------------------------------
+
+
+def live_module(page_id):
+    """The live module page with ``page_id``, of any module type (host sites' included)."""
+    from wagtail.models import Page
+
+    page = Page.objects.live().type(AbstractModulePage).filter(pk=page_id).first()
+    return page.specific if page else None
 
 
 def lesson_requirements(module):
@@ -181,6 +191,8 @@ def record_heartbeat(member, module, lesson_id, *, seconds, sent_at=None, visibl
     in the future.
     """
     now = now or timezone.now()
+    if member.status != member.Status.ACTIVE:
+        raise StudyError(_("Only active members can study."))
     if sent_at is not None:
         if timezone.is_naive(sent_at):
             sent_at = timezone.make_aware(sent_at)

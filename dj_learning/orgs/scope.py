@@ -13,7 +13,7 @@ roles ("may this user *review* that member?"). With ``roles`` given, the
 member's own rights do not count: being a member is not a staff role.
 """
 
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db.models import Q
 
 from .models import StaffRole, Unit
@@ -121,8 +121,14 @@ def filter_members(user, queryset, roles=None, unit_field="unit"):
         return queryset
     q = _paths_q(scope_paths(user, roles), f"{unit_field}__path")
     if roles is None and user.is_authenticated:
+        # A member also sees their own rows, where the rows belong to a member.
         user_field = "user" if unit_field == "unit" else unit_field.rsplit("__", 1)[0] + "__user"
-        q |= Q(**{user_field: user})
+        try:
+            queryset.model._meta.get_field(user_field.split("__")[0])
+        except FieldDoesNotExist:
+            pass
+        else:
+            q |= Q(**{user_field: user})
     return queryset.filter(q)
 
 
