@@ -20,6 +20,7 @@ APP_DEPENDENCIES = {
         "wagtail.documents",
         "taggit",
     ],
+    "dj_learning.credits": ["dj_learning.courses", "dj_learning.review", "dj_learning.members"],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")

@@ -41,8 +41,13 @@ DEFAULTS = {
     # Staff roles that see members' ID numbers in full (in their subtree); everyone
     # else, the member included, sees them masked.
     "ID_NUMBER_ROLES": ("clerk", "reviewer", "admin"),
+    # Verification page lookups allowed per client address and minute.
+    "VERIFY_RATE_PER_MINUTE": 30,
     # Title of the API in the OpenAPI schema.
     "API_TITLE": "dj-learning API",
+    # Path of a TrueType (.ttf/.ttc) font with CJK glyphs for PDFs; None uses the
+    # font shipped with dj-learning (Droid Sans Fallback).
+    "PDF_FONT": None,
 }
 
 

@@ -23,6 +23,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.courses")
             else []
         ),
+        *(
+            [path("", include("dj_learning.credits.urls"))]
+            if apps.is_installed("dj_learning.credits")
+            else []
+        ),
     ],
     "dj_learning",
 )
@@ -31,3 +36,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("learning/", include(learning_patterns)),
 ]
+
+if apps.is_installed("dj_learning.credits"):
+    from dj_learning.credits.views import verify
+
+    # Printed on documents as a QR code: short, public, outside /learning/.
+    urlpatterns.append(path("verify/<str:code>/", verify, name="learning_verify"))

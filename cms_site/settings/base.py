@@ -26,6 +26,8 @@ INSTALLED_APPS = [
     "dj_learning.review",
     "dj_learning.members",
     "dj_learning.courses",
+    "dj_learning.pdf",
+    "dj_learning.credits",
     "dj_learning.api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

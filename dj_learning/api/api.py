@@ -126,3 +126,8 @@ if apps.is_installed("dj_learning.courses"):
     from dj_learning.courses.api import router as courses_router
 
     api.add_router("/", courses_router)
+
+if apps.is_installed("dj_learning.credits"):
+    from dj_learning.credits.api import router as credits_router
+
+    api.add_router("/", credits_router)

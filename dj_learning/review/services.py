@@ -61,9 +61,14 @@ def _record(request, level, decision, actor, comment=""):
     )
 
 
+def _levels(request):
+    # A request type may fix its own levels (offline training: the branch alone).
+    return list(getattr(request, "review_levels", None) or levels_for(request.unit))
+
+
 def submit(request, actor, comment=""):
     """Save a new request and put it in the queue of level 1."""
-    request.levels = ",".join(levels_for(request.unit))
+    request.levels = ",".join(_levels(request))
     request.level = 1
     request.status = request.Status.PENDING
     request.requested_by = actor
@@ -149,7 +154,7 @@ def resubmit(request, user, comment=""):
             raise ReviewError(_("Only the clerk who made the request can resubmit it."))
         request.status = request.Status.PENDING
         request.level = 1
-        request.levels = ",".join(levels_for(request.unit))
+        request.levels = ",".join(_levels(request))
         request.decided_at = None
         request.save(update_fields=["status", "level", "levels", "decided_at"])
         _record(request, 1, ReviewStep.Decision.SUBMIT, user, comment)

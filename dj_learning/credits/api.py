@@ -1,0 +1,135 @@
+from datetime import date
+from decimal import Decimal
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from ninja.errors import HttpError
+
+from dj_learning.members.models import Member
+from dj_learning.members.services import member_for
+from dj_learning.orgs import scope
+
+from . import services
+
+router = Router(tags=["transcripts"])
+
+
+class EntryOut(Schema):
+    date: date
+    title: str
+    source: str
+    kind: str
+    credits: Decimal
+    reason: str
+
+
+class SectionOut(Schema):
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+class TranscriptOut(Schema):
+    member_number: str
+    name: str
+    unit: str
+    year: int
+    has_plan: bool
+    required_credits: Decimal
+    min_elective_credits: Decimal
+    required_earned: Decimal
+    elective_earned: Decimal
+    total: Decimal
+    met: bool
+    status: str
+    entries: list[EntryOut]
+    sections: list[SectionOut]
+
+
+def _out(transcript):
+    member = transcript.member
+    return {
+        "member_number": member.member_number,
+        "name": member.name,
+        "unit": member.unit.name,
+        "year": transcript.year,
+        "has_plan": transcript.has_plan,
+        "required_credits": transcript.required_credits,
+        "min_elective_credits": transcript.min_elective_credits,
+        "required_earned": transcript.required_earned,
+        "elective_earned": transcript.elective_earned,
+        "total": transcript.total,
+        "met": transcript.met,
+        "status": transcript.status_label,
+        "entries": [
+            {
+                "date": e.earned_on,
+                "title": e.title,
+                "source": e.source,
+                "kind": e.kind,
+                "credits": e.amount,
+                "reason": e.reason,
+            }
+            for e in transcript.entries
+        ],
+        "sections": [
+            {
+                "title": str(s.title),
+                "columns": [str(c) for c in s.columns],
+                "rows": [[str(c) for c in row] for row in s.rows],
+            }
+            for s in transcript.extra
+        ],
+    }
+
+
+def _own(request):
+    member = member_for(request.user)
+    if member is None:
+        raise HttpError(404, _("This account has no member record."))
+    return member
+
+
+def _in_scope(request, member_id):
+    members = scope.filter_members(request.user, Member.objects.select_related("unit"))
+    return get_object_or_404(members, pk=member_id)
+
+
+def _pdf(request, member, year):
+    from . import documents
+
+    transcript = services.transcript(member, year)
+    content = documents.transcript_pdf(transcript, request=request)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = f"transcript-{member.member_number}-{transcript.year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+YEAR = Query(None, ge=2000, le=2100)
+
+
+@router.get("/me/transcript", response=TranscriptOut, summary="The caller's transcript for a year")
+def my_transcript(request, year: int | None = YEAR):
+    return _out(services.transcript(_own(request), year))
+
+
+@router.get("/me/transcript/pdf", summary="The caller's transcript as a PDF (issues it)")
+def my_transcript_pdf(request, year: int | None = YEAR):
+    return _pdf(request, _own(request), year)
+
+
+@router.get(
+    "/members/{int:member_id}/transcript",
+    response=TranscriptOut,
+    summary="A member's transcript (the member, or staff of their units)",
+)
+def member_transcript(request, member_id: int, year: int | None = YEAR):
+    return _out(services.transcript(_in_scope(request, member_id), year))
+
+
+@router.get("/members/{int:member_id}/transcript/pdf", summary="A member's transcript as a PDF")
+def member_transcript_pdf(request, member_id: int, year: int | None = YEAR):
+    return _pdf(request, _in_scope(request, member_id), year)

@@ -1,0 +1,40 @@
+"""The transcript as a PDF: issued (with a verification code), rendered by the shared pdf app."""
+
+from django.urls import reverse
+
+from dj_learning.pdf.services import qr_png_data_uri, render_pdf
+
+from . import services
+
+TEMPLATE = "dj_learning/credits/transcript_pdf.html"
+
+
+def verify_url(document, request=None):
+    path = reverse("learning_verify", args=[document.code])
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def transcript_pdf(transcript, *, request=None):
+    """Issue ``transcript`` and render it; returns the PDF's bytes.
+
+    The template ``dj_learning/credits/transcript_pdf.html`` may be overridden
+    by a site (its blocks: ``letterhead``, ``summary``, ``entries``,
+    ``extra_sections``, ``verification``).
+    """
+    document = services.issue(transcript)
+    url = verify_url(document, request)
+    region = transcript.member.unit.region
+    site = region.site if region else None
+    return render_pdf(
+        TEMPLATE,
+        {
+            "transcript": transcript,
+            "member": transcript.member,
+            "document": document,
+            "verify_url": url,
+            "qr": qr_png_data_uri(url),
+            "region": region,
+            "site_name": site.site_name if site else "",
+        },
+        request=request,
+    )

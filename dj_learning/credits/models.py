@@ -1,0 +1,140 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from dj_learning.courses.models import Kind
+from dj_learning.review.models import AbstractReviewRequest
+
+
+class CreditEntry(models.Model):
+    """One credit earned (or corrected), in the study year it counts for. Append-only.
+
+    A module's credits are written once (a unique constraint on the
+    completion); an offline training's once (on the training). Corrections
+    are new ``adjustment`` entries with a reason, never edits.
+    """
+
+    class Source(models.TextChoices):
+        MODULE = "module", _("Module completed")
+        OFFLINE = "offline", _("Offline training")
+        ADJUSTMENT = "adjustment", _("Adjustment")
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="credit_entries"
+    )
+    year = models.PositiveSmallIntegerField(_("study year"))
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    amount = models.DecimalField(_("credits"), max_digits=6, decimal_places=2)
+    source = models.CharField(_("source"), max_length=12, choices=Source.choices)
+    title = models.CharField(_("for"), max_length=255)
+    earned_on = models.DateField(_("date"))
+    completion = models.OneToOneField(
+        "learning_courses.ModuleCompletion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_entry",
+    )
+    training = models.OneToOneField(
+        "learning_credits.OfflineTraining",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="credit_entry",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("credit entry")
+        verbose_name_plural = _("credit entries")
+        ordering = ["earned_on", "pk"]
+        indexes = [models.Index(fields=["member", "year"], name="learning_credit_member_year")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(source="module", completion__isnull=False)
+                | Q(source="offline", training__isnull=False)
+                | Q(source="adjustment", completion__isnull=True, training__isnull=True),
+                name="learning_credit_source_link",
+            ),
+            models.CheckConstraint(
+                condition=~Q(source="adjustment") | ~Q(reason=""),
+                name="learning_credit_adjustment_reason",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.year} · {self.amount} · {self.title}"
+
+
+class OfflineTraining(AbstractReviewRequest):
+    """Training outside the platform, recorded by a clerk; counts once the branch approves it."""
+
+    #: Offline training is approved by the member's branch alone.
+    review_levels = ("branch",)
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="offline_trainings"
+    )
+    title = models.CharField(_("training"), max_length=255)
+    date = models.DateField(_("date"))
+    hours = models.DecimalField(_("hours (credits)"), max_digits=5, decimal_places=2)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    attachment = models.FileField(
+        _("proof"),
+        upload_to="learning/training/%Y/",
+        blank=True,
+        help_text=_("A scan or photo of the attendance sheet or certificate."),
+    )
+
+    class Meta:
+        verbose_name = _("offline training")
+        verbose_name_plural = _("offline trainings")
+        ordering = ["-date", "-pk"]
+
+    def __str__(self):
+        return f"{self.member} · {self.title}"
+
+    def apply(self):
+        from .services import record_training
+
+        record_training(self)
+
+
+def new_code():
+    """192 random bits, URL-safe: unguessable."""
+    return secrets.token_urlsafe(24)
+
+
+class TranscriptDocument(models.Model):
+    """A transcript as issued: what ``/verify/<code>/`` vouches for."""
+
+    class Status(models.TextChoices):
+        VALID = "valid", _("Valid")
+        SUPERSEDED = "superseded", _("Superseded by a newer transcript")
+        REVOKED = "revoked", _("Revoked")
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="transcripts"
+    )
+    year = models.PositiveSmallIntegerField(_("study year"))
+    code = models.CharField(_("verification code"), max_length=64, unique=True, default=new_code)
+    issued_at = models.DateTimeField(_("issued at"), auto_now_add=True)
+    totals = models.JSONField(_("totals as issued"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.VALID
+    )
+
+    class Meta:
+        verbose_name = _("issued transcript")
+        verbose_name_plural = _("issued transcripts")
+        ordering = ["-issued_at"]
+
+    def __str__(self):
+        return f"{self.member} · {self.year} · {self.code[:8]}…"

@@ -1,0 +1,242 @@
+"""The credit ledger, offline training and the yearly transcript.
+
+``transcript()`` is the one computation of a member's year: the page, the
+PDF, the API, the command and the exports all call it.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dj_learning.courses import services as courses
+from dj_learning.courses.models import Kind
+from dj_learning.review import services as review
+
+from .models import CreditEntry, OfflineTraining, TranscriptDocument
+
+ZERO = Decimal("0")
+
+
+# -- Writing the ledger ------------------------------------------------------------------
+
+
+def on_module_completed(sender, completion, member, module, **kwargs):
+    """``module_completed`` listener: the module's credits, once."""
+    record_completion(completion)
+
+
+def record_completion(completion):
+    """Write the credits of a module completion; idempotent on the completion."""
+    try:
+        with transaction.atomic():
+            entry, _created = CreditEntry.objects.get_or_create(
+                completion=completion,
+                defaults={
+                    "member_id": completion.member_id,
+                    "year": completion.year,
+                    "kind": completion.kind,
+                    "amount": completion.credits,
+                    "source": CreditEntry.Source.MODULE,
+                    "title": completion.module_title,
+                    "earned_on": timezone.localdate(completion.completed_at),
+                },
+            )
+    except IntegrityError:  # written a moment ago by a concurrent call
+        entry = CreditEntry.objects.get(completion=completion)
+    return entry
+
+
+def record_training(training):
+    """Write the credits of an approved offline training; called by the review flow."""
+    entry, _created = CreditEntry.objects.get_or_create(
+        training=training,
+        defaults={
+            "member_id": training.member_id,
+            "year": courses.study_year(training.date),
+            "kind": training.kind,
+            "amount": training.hours,
+            "source": CreditEntry.Source.OFFLINE,
+            "title": training.title,
+            "earned_on": training.date,
+        },
+    )
+    return entry
+
+
+def propose_training(clerk, member, *, title, date, hours, kind, attachment=None, reason=""):
+    """A clerk records offline training; it counts once the member's branch approves it."""
+    from dj_learning.members.records import may_edit
+
+    if not may_edit(clerk, member):
+        raise review.ReviewError(_("This member is outside your units."))
+    if hours <= 0:
+        raise review.ReviewError(_("Give the hours of the training."))
+    training = OfflineTraining(
+        member=member,
+        unit=member.unit,
+        title=title,
+        date=date,
+        hours=hours,
+        kind=kind,
+        reason=reason,
+    )
+    if attachment is not None:
+        training.attachment = attachment
+    return review.submit(training, clerk, reason)
+
+
+def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
+    """A correction: a new entry with a reason, never an edit of an old one."""
+    if not reason.strip():
+        raise ValueError(_("An adjustment needs a reason."))
+    return CreditEntry.objects.create(
+        member=member,
+        year=year,
+        kind=kind,
+        amount=amount,
+        source=CreditEntry.Source.ADJUSTMENT,
+        title=_("Adjustment"),
+        reason=reason,
+        created_by=by,
+        earned_on=earned_on or timezone.localdate(),
+    )
+
+
+# -- Reading it: the transcript ------------------------------------------------------------
+
+
+#: Extra sections other apps add to the transcript (quiz results, points): each a
+#: callable ``(member, year) -> TranscriptSection | None``.
+sections = []
+
+
+@dataclass
+class TranscriptSection:
+    title: str
+    columns: list
+    rows: list
+
+
+@dataclass
+class Transcript:
+    member: object
+    year: int
+    plan: object = None
+    required_credits: Decimal = ZERO
+    min_elective_credits: Decimal = ZERO
+    required_earned: Decimal = ZERO
+    elective_earned: Decimal = ZERO
+    entries: list = field(default_factory=list)
+    extra: list = field(default_factory=list)
+
+    @property
+    def total(self):
+        return self.required_earned + self.elective_earned
+
+    @property
+    def has_plan(self):
+        return self.plan is not None
+
+    @property
+    def met(self):
+        return (
+            self.has_plan
+            and self.required_earned >= self.required_credits
+            and self.elective_earned >= self.min_elective_credits
+        )
+
+    @property
+    def status_label(self):
+        if not self.has_plan:
+            return _("No study plan this year")
+        return _("Plan met") if self.met else _("Not yet")
+
+    def by_source(self, source):
+        return [e for e in self.entries if e.source == source]
+
+    @property
+    def modules(self):
+        return self.by_source(CreditEntry.Source.MODULE)
+
+    @property
+    def trainings(self):
+        return self.by_source(CreditEntry.Source.OFFLINE)
+
+    @property
+    def adjustments(self):
+        return self.by_source(CreditEntry.Source.ADJUSTMENT)
+
+    def totals(self):
+        return {
+            "required": str(self.required_earned),
+            "elective": str(self.elective_earned),
+            "total": str(self.total),
+            "required_credits": str(self.required_credits),
+            "min_elective_credits": str(self.min_elective_credits),
+            "has_plan": self.has_plan,
+            "met": self.met,
+        }
+
+
+def transcript(member, year=None):
+    """A member's year: credits against the plan, every entry, and the other apps' sections.
+
+    A fixed number of queries, whatever the number of entries.
+    """
+    year = year or courses.study_year()
+    result = Transcript(member=member, year=year, plan=courses.plan_for(member, year))
+    if result.plan is not None:
+        result.required_credits = result.plan.required_credits
+        result.min_elective_credits = result.plan.min_elective_credits
+    result.entries = list(
+        CreditEntry.objects.filter(member=member, year=year).order_by("earned_on", "pk")
+    )
+    for entry in result.entries:
+        if entry.kind == Kind.REQUIRED:
+            result.required_earned += entry.amount
+        else:
+            result.elective_earned += entry.amount
+    for section in sections:
+        part = section(member, year)
+        if part is not None:
+            result.extra.append(part)
+    return result
+
+
+def year_totals(member, year):
+    """``{kind: credits}`` from the ledger, by aggregation."""
+    rows = (
+        CreditEntry.objects.filter(member=member, year=year)
+        .values("kind")
+        .annotate(total=Sum("amount"))
+    )
+    return {row["kind"]: row["total"] for row in rows}
+
+
+# -- Issued documents and verification ------------------------------------------------------
+
+
+def issue(transcript_):
+    """Record an issued transcript and return it; the member's earlier one for the year
+    is marked superseded."""
+    with transaction.atomic():
+        TranscriptDocument.objects.filter(
+            member=transcript_.member, year=transcript_.year, status=TranscriptDocument.Status.VALID
+        ).update(status=TranscriptDocument.Status.SUPERSEDED)
+        return TranscriptDocument.objects.create(
+            member=transcript_.member, year=transcript_.year, totals=transcript_.totals()
+        )
+
+
+def revoke(document):
+    TranscriptDocument.objects.filter(pk=document.pk).update(
+        status=TranscriptDocument.Status.REVOKED
+    )
+
+
+def find_document(code):
+    return TranscriptDocument.objects.select_related("member").filter(code=code).first()

@@ -1,0 +1,87 @@
+"""Transcript pages, their PDF, and the public verification page. Thin."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from dj_learning.conf import settings
+from dj_learning.courses.services import study_year
+from dj_learning.members.models import Member
+from dj_learning.members.services import member_for
+from dj_learning.orgs import scope
+
+from . import services
+
+
+def _year(value):
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return study_year()
+    return year if 2000 <= year <= 2100 else study_year()
+
+
+def _member_in_scope(request, member_id):
+    """The member whose transcript is asked for: oneself, or one in the staff's subtree."""
+    if member_id is None:
+        member = member_for(request.user)
+        if member is None:
+            raise Http404
+        return member
+    members = scope.filter_members(request.user, Member.objects.select_related("unit"))
+    return get_object_or_404(members, pk=member_id)
+
+
+@login_required
+def transcript_page(request, member_id=None):
+    member = _member_in_scope(request, member_id)
+    year = _year(request.GET.get("year"))
+    return render(
+        request,
+        "dj_learning/credits/transcript.html",
+        {
+            "transcript": services.transcript(member, year),
+            "member": member,
+            "own": member_id is None,
+            "years": range(study_year(), study_year() - 5, -1),
+        },
+    )
+
+
+@login_required
+def transcript_pdf(request, member_id=None):
+    member = _member_in_scope(request, member_id)
+    year = _year(request.GET.get("year"))
+    from . import documents  # the PDF libraries load only when a PDF is asked for
+
+    content = documents.transcript_pdf(services.transcript(member, year), request=request)
+    response = HttpResponse(content, content_type="application/pdf")
+    filename = f"transcript-{member.member_number}-{year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def verify(request, code):
+    """Public: is this transcript genuine? Whose, which year, the totals as issued. Nothing else."""
+    ident = request.META.get("REMOTE_ADDR", "")
+    key = f"learning_verify:{ident}"
+    count = cache.get_or_set(key, 0, 60)
+    if count >= settings.VERIFY_RATE_PER_MINUTE:
+        response = render(
+            request, "dj_learning/credits/verify.html", {"throttled": True}, status=429
+        )
+        response["Retry-After"] = "60"
+        return response
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, 60)
+    document = services.find_document(code)
+    return render(
+        request,
+        "dj_learning/credits/verify.html",
+        {"document": document, "code": code, "title": _("Verify a transcript")},
+        status=200 if document else 404,
+    )
