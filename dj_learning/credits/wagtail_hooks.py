@@ -1,0 +1,33 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from dj_learning.orgs import scope
+
+from . import admin_views
+from .reports import STAFF_ROLES
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    return [
+        path("learning/report/", admin_views.report, name="learning_report"),
+        path(
+            "learning/report/export.<str:fmt>",
+            admin_views.export,
+            name="learning_report_export",
+        ),
+    ]
+
+
+class StaffMenuItem(MenuItem):
+    def is_shown(self, request):
+        return scope.has_role(request.user, STAFF_ROLES)
+
+
+@hooks.register("register_admin_menu_item")
+def register_report_menu_item():
+    return StaffMenuItem(
+        _("Study report"), reverse("learning_report"), icon_name="table", order=260
+    )
