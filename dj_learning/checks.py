@@ -20,7 +20,12 @@ APP_DEPENDENCIES = {
         "wagtail.documents",
         "taggit",
     ],
-    "dj_learning.credits": ["dj_learning.courses", "dj_learning.review", "dj_learning.members"],
+    "dj_learning.credits": [
+        "dj_learning.courses",
+        "dj_learning.review",
+        "dj_learning.members",
+        "dj_learning.pdf",
+    ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
@@ -99,6 +104,27 @@ def check_auth_backend(app_configs=None, **kwargs):
                 hint=f"Put {backend!r} in AUTHENTICATION_BACKENDS in place of ModelBackend, "
                 "or set DJ_LEARNING['MEMBER_NUMBER_LOGIN'] = False.",
                 id="dj_learning.W002",
+            )
+        ]
+    return []
+
+
+@register(Tags.compatibility)
+def check_pdf_font(app_configs=None, **kwargs):
+    """E005: the configured PDF font must be a TrueType file that exists."""
+    from pathlib import Path
+
+    font = settings.PDF_FONT
+    if font is None:
+        return []
+    path = Path(font)
+    if path.suffix.lower() not in (".ttf", ".ttc") or not path.is_file():
+        return [
+            Error(
+                f"DJ_LEARNING['PDF_FONT'] must be an existing .ttf or .ttc file, not {font!r}.",
+                hint="CFF .otf fonts cannot be embedded by xhtml2pdf; leave PDF_FONT as None "
+                "to use the font dj-learning ships.",
+                id="dj_learning.E005",
             )
         ]
     return []

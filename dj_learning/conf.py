@@ -41,6 +41,10 @@ DEFAULTS = {
     # Staff roles that see members' ID numbers in full (in their subtree); everyone
     # else, the member included, sees them masked.
     "ID_NUMBER_ROLES": ("clerk", "reviewer", "admin"),
+    # Members behind their plan are reminded in the last this-many days of the study year...
+    "REMINDER_DAYS_BEFORE_YEAR_END": 45,
+    # ...at most once every this-many days.
+    "REMINDER_INTERVAL_DAYS": 7,
     # Verification page lookups allowed per client address and minute.
     "VERIFY_RATE_PER_MINUTE": 30,
     # Title of the API in the OpenAPI schema.

@@ -58,9 +58,14 @@ def demo(db):
 
 
 @pytest.fixture
-def demo_courses(db):
-    """All of ``learning_demo``: also courses, plans, the workflow and the member's progress."""
-    call_command("learning_demo", verbosity=0, stdout=io.StringIO())
+def demo_courses(db, django_capture_on_commit_callbacks):
+    """All of ``learning_demo``: also courses, plans, the workflow and the member's progress.
+
+    Commit hooks run as they would after the command's transaction (the credit
+    ledger hears of the demo member's completions).
+    """
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("learning_demo", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture

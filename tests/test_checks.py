@@ -39,6 +39,9 @@ def test_e002_app_without_what_it_builds_on():
         "dj_learning.courses needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.api needs dj_learning.orgs in INSTALLED_APPS.",
     }
+    assert missing_app_errors(set(settings.INSTALLED_APPS) - {"dj_learning.pdf"})[0].msg == (
+        "dj_learning.credits needs dj_learning.pdf in INSTALLED_APPS."
+    )
     assert check_apps() == []
 
 
@@ -65,3 +68,15 @@ def test_w002_member_number_login_without_the_backend():
     assert ids() == ["dj_learning.W002"]
     with override_settings(DJ_LEARNING={"MEMBER_NUMBER_LOGIN": False}):
         assert ids() == []
+
+
+def test_e005_pdf_font_must_be_an_existing_truetype_file(tmp_path, learning_settings):
+    otf = tmp_path / "font.otf"
+    otf.write_bytes(b"OTTO")
+    for bad in (str(otf), str(tmp_path / "missing.ttf")):
+        learning_settings(PDF_FONT=bad)
+        assert ids() == ["dj_learning.E005"]
+    good = tmp_path / "font.ttf"
+    good.write_bytes(b"\x00\x01\x00\x00")
+    learning_settings(PDF_FONT=str(good))
+    assert ids() == []

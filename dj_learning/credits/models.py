@@ -138,3 +138,26 @@ class TranscriptDocument(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.year} · {self.code[:8]}…"
+
+
+class Reminder(models.Model):
+    """A reminder sent to a member behind their plan; at most one per member and day."""
+
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="reminders"
+    )
+    year = models.PositiveSmallIntegerField(_("study year"))
+    sent_on = models.DateField(_("sent on"))
+    emailed = models.BooleanField(_("emailed"), default=False)
+
+    class Meta:
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member", "year", "sent_on"], name="learning_reminder_once_a_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.member} · {self.sent_on}"

@@ -73,14 +73,15 @@ def _threshold(plans, attribute):
 
 def members_with_credits(user, unit, year):
     """The active members of ``unit``'s subtree in the user's scope, with ``required``,
-    ``elective``, ``total`` and ``met`` (None where no plan applies) annotated."""
+    ``elective``, ``total`` and ``met`` (None where no plan applies) annotated.
+
+    ``user=None`` is the system itself (scheduled jobs): no scope applies.
+    """
     units = list(Unit.objects.filter(path__startswith=unit.path))
     plans = _plans_by_unit(units, year)
-    members = scope.filter_members(
-        user,
-        Member.objects.filter(unit__path__startswith=unit.path, status=Member.Status.ACTIVE),
-        roles=STAFF_ROLES,
-    )
+    members = Member.objects.filter(unit__path__startswith=unit.path, status=Member.Status.ACTIVE)
+    if user is not None:
+        members = scope.filter_members(user, members, roles=STAFF_ROLES)
     return members.annotate(
         required=_sum(year, Kind.REQUIRED),
         elective=_sum(year, Kind.ELECTIVE),

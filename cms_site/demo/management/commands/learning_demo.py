@@ -41,6 +41,7 @@ class Command(BaseCommand):
             self._load_unit(node, parent=None, port=port)
         self._remove_wagtail_welcome_page()
         self._staff_group(data["staff_group"])
+        self._schedules()
         for account in data["accounts"]:
             self._load_account(account, data["password"])
         if not without_courses:
@@ -98,6 +99,24 @@ class Command(BaseCommand):
         ).first()
         if welcome is not None:
             welcome.delete()
+
+    def _schedules(self):
+        """The reminders to members behind their plan run every morning."""
+        from datetime import datetime, time, timedelta
+
+        from django.utils import timezone
+        from django_q.models import Schedule
+
+        tomorrow = timezone.localdate() + timedelta(days=1)
+        Schedule.objects.update_or_create(
+            func="dj_learning.credits.tasks.remind_members_behind",
+            defaults={
+                "name": "提醒学习计划未完成的党员",
+                "schedule_type": Schedule.DAILY,
+                "next_run": timezone.make_aware(datetime.combine(tomorrow, time(9))),
+                "repeats": -1,
+            },
+        )
 
     def _staff_group(self, name):
         """Clerks and reviewers work in the Wagtail admin; this group lets them in."""

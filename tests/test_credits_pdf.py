@@ -1,0 +1,120 @@
+"""The transcript PDF: Chinese text read back, the embedded font, the QR code's URL,
+verification, and the command line."""
+
+import base64
+import io
+import subprocess
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+from pypdf import PdfReader
+
+from dj_learning.credits import services
+from dj_learning.credits.documents import transcript_pdf
+from dj_learning.credits.models import TranscriptDocument
+from dj_learning.members.models import Member
+from dj_learning.pdf.services import qr_png_data_uri
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member(demo_courses):
+    return Member.objects.select_related("unit").get(member_number="DH0108")
+
+
+def text_of(pdf_bytes, tmp_path):
+    path = tmp_path / "t.pdf"
+    path.write_bytes(pdf_bytes)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def fonts_of(reader):
+    found = {}
+    for page in reader.pages:
+        fonts = page["/Resources"].get("/Font", {})
+        for ref in fonts.values():
+            font = ref.get_object()
+            descendant = font.get("/DescendantFonts")
+            target = descendant[0].get_object() if descendant else font
+            descriptor = target.get("/FontDescriptor")
+            descriptor = descriptor.get_object() if descriptor else {}
+            found[str(font["/BaseFont"])] = "/FontFile2" in descriptor
+    return found
+
+
+def test_the_transcript_pdf_reads_back_in_chinese_with_an_embedded_font(member, tmp_path):
+    content = transcript_pdf(services.transcript(member))
+    text = text_of(content, tmp_path)
+    assert "张伟" in text and "东湖区第一支部" in text
+    assert "中国共产党的创立" in text  # a module completed in the demo
+    assert "学习成绩单" in text
+    fonts = fonts_of(PdfReader(io.BytesIO(content)))
+    assert any(embedded for embedded in fonts.values()), fonts
+    assert not any("STSong" in name for name in fonts)
+
+
+def test_the_qr_code_points_to_the_verification_page(member, client):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", HTTP_HOST="127.0.0.1:8000")
+    content = transcript_pdf(services.transcript(member), request=request)
+    document = TranscriptDocument.objects.get(member=member, status="valid")
+    url = f"http://127.0.0.1:8000/verify/{document.code}/"
+    reader = PdfReader(io.BytesIO(content))
+    assert url in reader.pages[0].extract_text().replace("\n", "")
+    (embedded,) = list(reader.pages[0].images)
+    expected = Image.open(io.BytesIO(base64.b64decode(qr_png_data_uri(url).split(",", 1)[1])))
+    actual = Image.open(io.BytesIO(embedded.data))
+    assert actual.convert("L").resize(expected.size).tobytes() == expected.convert("L").tobytes()
+    assert client.get(f"/verify/{document.code}/").status_code == 200
+
+
+def test_a_long_transcript_breaks_across_pages_with_the_header_repeated(
+    member, tmp_path, django_user_model
+):
+    admin = django_user_model.objects.get(username="admin")
+    for i in range(120):
+        services.adjust(
+            member,
+            year=services.courses.study_year(),
+            kind="elective",
+            amount=Decimal("0.1"),
+            reason=f"补录第{i}次",
+            by=admin,
+            earned_on=date.today(),
+        )
+    reader = PdfReader(io.BytesIO(transcript_pdf(services.transcript(member))))
+    assert len(reader.pages) >= 3
+    for page in reader.pages[1:]:
+        assert "事项" in page.extract_text()  # the table's header, repeated
+
+
+def test_a_year_without_a_plan_renders_and_says_so(member, tmp_path):
+    text = text_of(transcript_pdf(services.transcript(member, 2020)), tmp_path)
+    assert "本年度没有学习计划" in text
+
+
+def test_the_command_writes_pdf_and_csv(member, tmp_path, capsys):
+    pdf = tmp_path / "out.pdf"
+    call_command("learning_transcript", "DH0108", "--pdf", str(pdf))
+    assert pdf.read_bytes().startswith(b"%PDF")
+    call_command("learning_transcript", "member", "--csv", "-")
+    out = capsys.readouterr().out
+    assert "DH0108" in out and "中国共产党的创立" in out
+
+
+def test_the_api_serves_my_transcript_and_its_pdf(member, client, get_token):
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {get_token('member')}"}
+    body = client.get("/api/v1/me/transcript", **auth).json()
+    assert body["name"] == "张伟" and body["required_earned"] == "2.00"
+    assert [e["title"] for e in body["entries"]][:2] == ["中国共产党的创立", "新民主主义革命的胜利"]
+    pdf = client.get("/api/v1/me/transcript/pdf", **auth)
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    other = Member.objects.get(member_number="XS0205")
+    assert client.get(f"/api/v1/members/{other.pk}/transcript", **auth).status_code == 404
