@@ -3,16 +3,18 @@
 import csv
 import io
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.shortcuts import render
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from dj_learning.courses.services import study_year
 from dj_learning.orgs import scope
 
-from . import reports
+from . import batches, reports
+from .models import TranscriptBatch
 
 
 def _context(request):
@@ -31,6 +33,10 @@ def _context(request):
 
 def report(request):
     units, unit, year = _context(request)
+    if request.method == "POST" and unit is not None:
+        batches.request_batch(request.user, unit, year)
+        messages.success(request, _("The transcripts are being prepared; refresh to see progress."))
+        return redirect(f"{request.path}?unit={unit.pk}&year={year}")
     rows = reports.unit_report(request.user, unit, year) if unit else []
     members = (
         reports.members_with_credits(request.user, unit, year)
@@ -51,7 +57,24 @@ def report(request):
             "years": range(study_year(), study_year() - 5, -1),
             "rows": rows,
             "page_obj": page,
+            "batches": _batches(request.user)[:5],
         },
+    )
+
+
+def _batches(user):
+    """The bulk jobs whose unit lies in the user's subtree."""
+    return scope.filter_members(
+        user, TranscriptBatch.objects.select_related("unit"), roles=reports.STAFF_ROLES
+    )
+
+
+def batch_download(request, pk):
+    if not scope.has_role(request.user, reports.STAFF_ROLES):
+        raise PermissionDenied
+    batch = get_object_or_404(_batches(request.user), pk=pk, status=TranscriptBatch.Status.DONE)
+    return FileResponse(
+        batch.archive.open("rb"), as_attachment=True, filename=batch.archive.name.rsplit("/", 1)[-1]
     )
 
 

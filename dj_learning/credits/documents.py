@@ -14,14 +14,16 @@ def verify_url(document, request=None):
     return request.build_absolute_uri(path) if request is not None else path
 
 
-def transcript_pdf(transcript, *, request=None):
+def transcript_pdf(transcript, *, request=None, document=None):
     """Issue ``transcript`` and render it; returns the PDF's bytes.
 
+    With ``document`` (an already issued transcript) nothing new is issued.
     The template ``dj_learning/credits/transcript_pdf.html`` may be overridden
     by a site (its blocks: ``letterhead``, ``summary``, ``entries``,
     ``extra_sections``, ``verification``).
     """
-    document = services.issue(transcript)
+    if document is None:
+        document = services.issue(transcript)
     url = verify_url(document, request)
     region = transcript.member.unit.region
     site = region.site if region else None

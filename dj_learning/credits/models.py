@@ -130,6 +130,14 @@ class TranscriptDocument(models.Model):
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.VALID
     )
+    batch = models.ForeignKey(
+        "learning_credits.TranscriptBatch",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        help_text=_("The bulk job that issued it, if any; a rerun reuses it."),
+    )
 
     class Meta:
         verbose_name = _("issued transcript")
@@ -161,3 +169,40 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.member} · {self.sent_on}"
+
+
+class TranscriptBatch(models.Model):
+    """A bulk job: the transcripts of a unit's members for a year, as one ZIP of PDFs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    unit = models.ForeignKey("learning_orgs.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("study year"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("members"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    archive = models.FileField(_("ZIP file"), upload_to="learning/transcripts/", blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("transcript batch")
+        verbose_name_plural = _("transcript batches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.unit} · {self.year} · {self.done}/{self.total}"
+
+    @property
+    def percent(self):
+        return int(100 * self.done / self.total) if self.total else 0

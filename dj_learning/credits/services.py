@@ -220,7 +220,7 @@ def year_totals(member, year):
 # -- Issued documents and verification ------------------------------------------------------
 
 
-def issue(transcript_):
+def issue(transcript_, batch=None):
     """Record an issued transcript and return it; the member's earlier one for the year
     is marked superseded."""
     with transaction.atomic():
@@ -228,7 +228,10 @@ def issue(transcript_):
             member=transcript_.member, year=transcript_.year, status=TranscriptDocument.Status.VALID
         ).update(status=TranscriptDocument.Status.SUPERSEDED)
         return TranscriptDocument.objects.create(
-            member=transcript_.member, year=transcript_.year, totals=transcript_.totals()
+            member=transcript_.member,
+            year=transcript_.year,
+            totals=transcript_.totals(),
+            batch=batch,
         )
 
 

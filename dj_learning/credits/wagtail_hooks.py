@@ -14,6 +14,11 @@ def register_report_urls():
     return [
         path("learning/report/", admin_views.report, name="learning_report"),
         path(
+            "learning/report/batches/<int:pk>/",
+            admin_views.batch_download,
+            name="learning_report_batch",
+        ),
+        path(
             "learning/report/export.<str:fmt>",
             admin_views.export,
             name="learning_report_export",
