@@ -101,3 +101,20 @@ def test_members_cannot_open_the_report(client, tree):
     member = factories.member(unit=tree["b1"])
     client.force_login(member.user)
     assert client.get("/admin/learning/report/").status_code in (302, 403)
+
+
+def test_the_unit_report_api_is_for_staff_in_scope(client, tree, year_data):
+    clerk = factories.staff(role=StaffRole.Role.CLERK, unit=tree["b1"], password="Test!pass2026")
+    token = client.post(
+        "/api/v1/auth/token",
+        {"username": clerk.username, "password": "Test!pass2026"},
+        content_type="application/json",
+    ).json()["token"]
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    rows = client.get(f"/api/v1/units/{tree['b1'].pk}/report?year=2026", **auth).json()
+    assert [(r["unit"], r["members"], r["met"], r["behind"]) for r in rows] == [
+        ("一区一支部", 2, 1, 1),
+        ("一区一支部一组", 1, 0, 1),
+    ]
+    assert client.get(f"/api/v1/units/{tree['r1'].pk}/report", **auth).status_code == 404
+    assert client.get(f"/api/v1/units/{tree['b2'].pk}/report", **auth).status_code == 404

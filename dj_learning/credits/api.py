@@ -133,3 +133,37 @@ def member_transcript(request, member_id: int, year: int | None = YEAR):
 @router.get("/members/{int:member_id}/transcript/pdf", summary="A member's transcript as a PDF")
 def member_transcript_pdf(request, member_id: int, year: int | None = YEAR):
     return _pdf(request, _in_scope(request, member_id), year)
+
+
+class UnitReportRow(Schema):
+    unit_id: int
+    unit: str
+    members: int
+    met: int
+    behind: int
+    average_credits: Decimal
+
+
+@router.get(
+    "/units/{int:unit_id}/report",
+    response=list[UnitReportRow],
+    summary="For staff: per unit of the subtree, members who met the plan, who are behind",
+)
+def unit_report(request, unit_id: int, year: int | None = YEAR):
+    from dj_learning.courses.services import study_year
+
+    from . import reports
+
+    units = scope.visible_units(request.user, roles=reports.STAFF_ROLES)
+    unit = get_object_or_404(units, pk=unit_id)
+    return [
+        {
+            "unit_id": row.unit.pk,
+            "unit": row.unit.name,
+            "members": row.members,
+            "met": row.met,
+            "behind": row.behind,
+            "average_credits": row.average,
+        }
+        for row in reports.unit_report(request.user, unit, year or study_year())
+    ]
