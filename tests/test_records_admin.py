@@ -373,3 +373,44 @@ def test_api_propose_approve_and_reject(client, near, far):
         **bearer(client, "reviewer"),
     )
     assert rejected.json()["status"] == "rejected"
+
+
+def test_a_member_requests_a_correction_from_the_profile(client, near):
+    login(client, "member")
+    page = client.get("/learning/me/correction/").content.decode()
+    assert "110*************37" in page and "110101199011020037" not in page
+    data = {
+        "name": "张伟",
+        "gender": "male",
+        "birth_date": "1990-11-03",
+        "id_number": "110*************37",
+        "phone": near.phone,
+        "education": "bachelor",
+    }
+    refused = client.post("/learning/me/correction/", {**data, "reason": ""})
+    html = refused.content.decode()
+    assert refused.status_code == 200 and 'value="1990-11-03"' in html
+    assert "请说明哪里有误以及原因" in html
+    response = client.post("/learning/me/correction/", {**data, "reason": "生日登记错了一天"})
+    assert response.status_code == 302
+    change = RecordChange.objects.get()
+    assert (change.kind, change.requested_by.username) == ("correction", "member")
+    assert change.changes == {"birth_date": ["1990-11-02", "1990-11-03"]}  # the ID stays as it was
+    assert (
+        "等待审核" in client.get("/learning/me/").content.decode()
+        or "待审核" in client.get("/learning/me/").content.decode()
+    )
+
+
+def test_the_queue_counts_pending_requests_per_level(client, near):
+    from dj_learning.members import records
+    from dj_learning.review import services as review
+
+    clerk = near.unit.staff_roles.get(role="clerk").user
+    reviewer = near.unit.staff_roles.get(role="reviewer").user
+    first = records.propose_change(clerk, near, {"phone": "1"}, "")
+    records.propose_change(clerk, near, {"phone": "2"}, "")
+    review.approve(first, reviewer)
+    login(client, "regionreviewer")
+    html = client.get("/admin/learning/records/review/").content.decode()
+    assert "第 1 级：1 条" in html and "第 2 级：1 条" in html

@@ -120,8 +120,9 @@ class RecordForm(forms.ModelForm):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["unit"].queryset = Unit.objects.order_by("path")
-        if self.instance.pk:
+        if "unit" in self.fields:
+            self.fields["unit"].queryset = Unit.objects.order_by("path")
+        if self.instance.pk and "member_number" in self.fields:
             # The member number is the record's key; it is not changed through review.
             self.fields["member_number"].disabled = True
 

@@ -40,6 +40,7 @@ def correction(request):
     initial = {"id_number": member.masked_id_number}
     form = CorrectionForm(request.POST or None, instance=member, initial=initial)
     reason = request.POST.get("reason", "")
+    reason_errors = []
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         if values.get("id_number") == member.masked_id_number:
@@ -47,12 +48,20 @@ def correction(request):
         try:
             records.request_correction(member, values, reason)
         except ValidationError as error:
-            for field, errors in getattr(error, "error_dict", {None: error.error_list}).items():
-                form.add_error(field if field in form.fields else None, errors)
+            errors = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            for field, messages_ in errors.items():
+                if field == "reason":
+                    reason_errors.extend(m for e in messages_ for m in e.messages)
+                else:
+                    form.add_error(field if field in form.fields else None, messages_)
         else:
             messages.success(request, _("Your request was sent to your branch for review."))
             return redirect("dj_learning:profile")
-    return render(request, "dj_learning/members/correction.html", {"form": form, "reason": reason})
+    return render(
+        request,
+        "dj_learning/members/correction.html",
+        {"form": form, "reason": reason, "reason_errors": reason_errors},
+    )
 
 
 @login_required
