@@ -396,10 +396,8 @@ def test_a_member_requests_a_correction_from_the_profile(client, near):
     change = RecordChange.objects.get()
     assert (change.kind, change.requested_by.username) == ("correction", "member")
     assert change.changes == {"birth_date": ["1990-11-02", "1990-11-03"]}  # the ID stays as it was
-    assert (
-        "等待审核" in client.get("/learning/me/").content.decode()
-        or "待审核" in client.get("/learning/me/").content.decode()
-    )
+    profile = client.get("/learning/me/").content.decode()
+    assert "党员申请更正" in profile and "待审核" in profile
 
 
 def test_the_queue_counts_pending_requests_per_level(client, near):

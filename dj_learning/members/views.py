@@ -10,6 +10,7 @@ from dj_learning.orgs import scope
 
 from . import records
 from .forms import LoginForm
+from .models import Member
 from .services import member_for
 
 
@@ -37,14 +38,19 @@ def correction(request):
     member = member_for(request.user)
     if member is None:
         raise Http404
-    initial = {"id_number": member.masked_id_number}
-    form = CorrectionForm(request.POST or None, instance=member, initial=initial)
+    # The form writes its values onto the instance it is given: keep the record's own.
+    real_id, masked_id = member.id_number, member.masked_id_number
+    form = CorrectionForm(
+        request.POST or None,
+        instance=Member.objects.get(pk=member.pk),
+        initial={"id_number": masked_id},
+    )
     reason = request.POST.get("reason", "")
     reason_errors = []
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
-        if values.get("id_number") == member.masked_id_number:
-            values["id_number"] = member.id_number  # left as shown: unchanged
+        if values.get("id_number") == masked_id:
+            values["id_number"] = real_id  # left as shown: unchanged
         try:
             records.request_correction(member, values, reason)
         except ValidationError as error:
@@ -79,5 +85,10 @@ def profile(request):
             "member": member,
             "roles": roles,
             "unit_path": member.unit.get_ancestors() if member else [],
+            "requests": (
+                member.record_changes.prefetch_related("steps").order_by("-requested_at")[:5]
+                if member
+                else []
+            ),
         },
     )
