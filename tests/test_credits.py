@@ -269,3 +269,35 @@ def test_transcript_routes_are_scoped(demo, client):
     assert client.get(f"/learning/members/{far.pk}/transcript/pdf/").status_code == 404
     client.logout()
     assert client.get("/learning/transcript/").status_code == 302
+
+
+def test_offline_training_through_the_screens(demo, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from dj_learning.members.models import Member
+
+    near = Member.objects.get(member_number="DH0108")
+    far = Member.objects.get(member_number="XS0205")
+    client.login(username="clerk", password="Demo!pass2026")
+    assert client.get(f"/admin/learning/training/new/{far.pk}/").status_code == 404
+    form = {"title": "七一专题党课", "date": "2026-07-01", "hours": "2", "kind": "elective"}
+    bad = client.post(
+        f"/admin/learning/training/new/{near.pk}/",
+        {**form, "attachment": SimpleUploadedFile("proof.exe", b"MZ")},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 200 and "七一专题党课" in html and "not allowed" in html
+    good = client.post(
+        f"/admin/learning/training/new/{near.pk}/",
+        {**form, "attachment": SimpleUploadedFile("proof.pdf", b"%PDF-1.4 proof")},
+    )
+    assert good.status_code == 302
+    training = OfflineTraining.objects.get()
+    assert services.transcript(near, 2026).elective_earned == 0  # not before approval
+
+    client.login(username="reviewer", password="Demo!pass2026")
+    assert "七一专题党课" in client.get("/admin/learning/training/").content.decode()
+    assert client.get(f"/admin/learning/training/{training.pk}/proof/").status_code == 200
+    client.post(f"/admin/learning/training/{training.pk}/decide/", {"decision": "approve"})
+    assert services.transcript(near, 2026).elective_earned == Decimal("2")

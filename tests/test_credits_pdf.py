@@ -118,3 +118,24 @@ def test_the_api_serves_my_transcript_and_its_pdf(member, client, get_token):
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
     other = Member.objects.get(member_number="XS0205")
     assert client.get(f"/api/v1/members/{other.pk}/transcript", **auth).status_code == 404
+
+
+def test_downloading_twice_issues_one_transcript_until_the_totals_change(member, django_user_model):
+    transcript_pdf(services.transcript(member))
+    transcript_pdf(services.transcript(member))
+    assert TranscriptDocument.objects.filter(member=member).count() == 1
+    admin = django_user_model.objects.get(username="admin")
+    services.adjust(
+        member,
+        year=services.courses.study_year(),
+        kind="elective",
+        amount=Decimal("1"),
+        reason="补录",
+        by=admin,
+    )
+    transcript_pdf(services.transcript(member))
+    assert list(
+        TranscriptDocument.objects.filter(member=member)
+        .order_by("issued_at")
+        .values_list("status", flat=True)
+    ) == ["superseded", "valid"]

@@ -306,3 +306,51 @@ def test_two_reviewers_approving_at_once_apply_it_once(tree):
     change.refresh_from_db()
     assert change.status == "applied"
     assert change.steps.filter(decision="approve").count() == 1
+
+
+def test_resubmitting_is_only_for_returned_requests_and_changes_nothing_otherwise(people):
+    member = people["member"]
+    change = records.propose_change(people["clerk"], member, values(member, phone="10"), "")
+    review.approve(change, people["branch"])
+    with pytest.raises(review.ReviewError):
+        records.resubmit(people["clerk"], change, values(member, phone="99"), "")
+    change.refresh_from_db()
+    assert change.changes == {"phone": ["13800000000", "10"]}  # what level 1 approved
+
+
+def test_nobody_approves_a_request_about_themselves(people, tree):
+    reviewer = people["branch"]
+    own_record = factories.member(unit=tree["b1"], user=reviewer)
+    change = records.propose_change(people["clerk"], own_record, values(own_record, phone="1"), "")
+    with pytest.raises(review.ReviewError, match="about yourself"):
+        review.approve(change, reviewer)
+
+
+def test_a_stale_request_is_not_applied_over_a_newer_change(people):
+    member = people["member"]
+    first = records.propose_change(people["clerk"], member, values(member, phone="11"), "")
+    second = records.propose_change(people["clerk"], member, values(member, phone="22"), "")
+    for change in (first, second):
+        review.approve(change, people["branch"])
+    review.approve(first, people["region"])
+    with pytest.raises(review.ReviewError, match="changed after this request"):
+        review.approve(second, people["region"])
+    member.refresh_from_db()
+    assert member.phone == "11"
+
+
+def test_a_masked_id_sent_back_unchanged_keeps_the_real_one(people, learning_settings):
+    learning_settings(ID_NUMBER_ROLES=("admin",))
+    member = people["member"]
+    form = records.RecordForm(
+        {
+            **{k: v for k, v in values(member).items() if v is not None},
+            "unit": member.unit_id,
+            "id_number": member.masked_id_number,
+            "phone": "12",
+        },
+        instance=Member.objects.get(pk=member.pk),
+    )
+    assert form.is_valid(), form.errors
+    change = records.propose_change(people["clerk"], member, form.cleaned_data, "")
+    assert change.changes == {"phone": ["13800000000", "12"]}

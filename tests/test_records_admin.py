@@ -412,3 +412,27 @@ def test_the_queue_counts_pending_requests_per_level(client, near):
     login(client, "regionreviewer")
     html = client.get("/admin/learning/records/review/").content.decode()
     assert "第 1 级：1 条" in html and "第 2 级：1 条" in html
+
+
+def test_an_import_cannot_reach_members_of_other_units(demo, django_user_model):
+    clerk = django_user_model.objects.get(username="clerk")
+    rows = read_rows(
+        "m.xlsx",
+        xlsx(
+            [
+                ["党员编号", "姓名", "所在组织代码"],
+                [
+                    "XS0205",
+                    "李娜",
+                    "r1-branch-1",
+                ],  # a member of region 2, "moved" into the clerk's branch
+            ]
+        ),
+    )
+    with translation.override("en"):
+        report = import_records(clerk, rows, dry_run=False)
+    assert [m for _line, m in report.errors] == [
+        "Line 2, column “member number”: this member is not in your units"
+    ]
+    assert report.rows[0].changes == []  # nothing about that member is shown
+    assert RecordChange.objects.count() == 0

@@ -3,18 +3,22 @@
 import csv
 import io
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse
+from django.core.validators import FileExtensionValidator
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
 from dj_learning.courses.services import study_year
 from dj_learning.orgs import scope
+from dj_learning.review import services as review
 
-from . import batches, reports
-from .models import TranscriptBatch
+from . import batches, reports, services
+from .models import OfflineTraining, TranscriptBatch
 
 
 def _context(request):
@@ -117,3 +121,105 @@ def export(request, fmt):
     )
     response["Content-Disposition"] = 'attachment; filename="study-report.xlsx"'
     return response
+
+
+# -- Offline training ------------------------------------------------------------------
+
+PROOF_EXTENSIONS = ["pdf", "jpg", "jpeg", "png"]
+PROOF_MAX_BYTES = 10 * 1024 * 1024
+
+
+class TrainingForm(forms.ModelForm):
+    class Meta:
+        model = OfflineTraining
+        fields = ["title", "date", "hours", "kind", "attachment"]
+        widgets = {"date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def clean_attachment(self):
+        upload = self.cleaned_data.get("attachment")
+        if upload and upload.size > PROOF_MAX_BYTES:
+            raise forms.ValidationError(_("The proof must be 10 MB or smaller."))
+        return upload
+
+
+def training_new(request, member_id):
+    from dj_learning.members.models import Member
+    from dj_learning.members.records import may_edit
+
+    member = get_object_or_404(
+        scope.filter_members(request.user, Member.objects.all(), roles=reports.STAFF_ROLES),
+        pk=member_id,
+    )
+    if not may_edit(request.user, member):
+        raise PermissionDenied
+    form = TrainingForm(request.POST or None, request.FILES or None)
+    form.fields["attachment"].validators.append(FileExtensionValidator(PROOF_EXTENSIONS))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.propose_training(
+                request.user,
+                member,
+                title=data["title"],
+                date=data["date"],
+                hours=data["hours"],
+                kind=data["kind"],
+                attachment=data.get("attachment"),
+                reason=request.POST.get("reason", ""),
+            )
+        except review.ReviewError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, _("The training was sent to the branch for approval."))
+            return redirect("learning_records:detail", member.pk)
+    return render(
+        request,
+        "dj_learning/credits/admin/training_form.html",
+        {"title": _("Record offline training"), "form": form, "member": member},
+    )
+
+
+def _trainings(user):
+    return scope.filter_members(
+        user, OfflineTraining.objects.select_related("member", "unit"), roles=reports.STAFF_ROLES
+    )
+
+
+def training_queue(request):
+    if not scope.has_role(request.user, reports.STAFF_ROLES):
+        raise PermissionDenied
+    return render(
+        request,
+        "dj_learning/credits/admin/training_queue.html",
+        {
+            "title": _("Offline training to approve"),
+            "queue": review.queue_for(
+                request.user, OfflineTraining.objects.select_related("member")
+            ),
+            "recent": _trainings(request.user)[:20],
+        },
+    )
+
+
+@require_POST
+def training_decide(request, pk):
+    if not scope.has_role(request.user, reports.STAFF_ROLES):
+        raise PermissionDenied
+    training = get_object_or_404(_trainings(request.user), pk=pk)
+    try:
+        if request.POST.get("decision") == "approve":
+            review.approve(training, request.user, request.POST.get("comment", ""))
+            messages.success(request, _("Approved: the credits count now."))
+        else:
+            review.reject(training, request.user, request.POST.get("comment", ""))
+            messages.success(request, _("Returned to the clerk."))
+    except review.ReviewError as error:
+        messages.error(request, str(error))
+    return redirect("learning_training_queue")
+
+
+def training_proof(request, pk):
+    training = get_object_or_404(_trainings(request.user), pk=pk)
+    if not training.attachment:
+        raise Http404
+    return FileResponse(training.attachment.open("rb"), as_attachment=True)

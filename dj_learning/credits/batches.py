@@ -1,5 +1,6 @@
 """Bulk transcripts: a unit's PDFs in one ZIP, built by a django-q2 job that can be rerun."""
 
+import secrets
 import tempfile
 import zipfile
 
@@ -56,7 +57,8 @@ def build(batch_id):
             batch.refresh_from_db()
             if batch.archive:
                 batch.archive.delete(save=False)
-            filename = f"transcripts-{batch.unit.code}-{batch.year}-{batch.pk}.zip"
+            # Unguessable, in case the media folder is served publicly.
+            filename = f"transcripts-{batch.year}-{secrets.token_urlsafe(16)}.zip"
             batch.archive.save(filename, File(buffer), save=False)
         batch.status = TranscriptBatch.Status.DONE
         batch.finished_at = timezone.now()

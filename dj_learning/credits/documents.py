@@ -17,13 +17,15 @@ def verify_url(document, request=None):
 def transcript_pdf(transcript, *, request=None, document=None):
     """Issue ``transcript`` and render it; returns the PDF's bytes.
 
-    With ``document`` (an already issued transcript) nothing new is issued.
+    With ``document`` (an already issued transcript) nothing new is issued;
+    without, the member's valid transcript is reused while its totals are the
+    same, so downloading twice issues one document.
     The template ``dj_learning/credits/transcript_pdf.html`` may be overridden
     by a site (its blocks: ``letterhead``, ``summary``, ``entries``,
     ``extra_sections``, ``verification``).
     """
     if document is None:
-        document = services.issue(transcript)
+        document = services.current_or_issue(transcript)
     url = verify_url(document, request)
     region = transcript.member.unit.region
     site = region.site if region else None

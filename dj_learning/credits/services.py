@@ -220,6 +220,21 @@ def year_totals(member, year):
 # -- Issued documents and verification ------------------------------------------------------
 
 
+def current_or_issue(transcript_):
+    """The member's valid transcript for the year if it still shows the same totals,
+    else a newly issued one. Downloading again therefore issues nothing new."""
+    current = (
+        TranscriptDocument.objects.filter(
+            member=transcript_.member, year=transcript_.year, status=TranscriptDocument.Status.VALID
+        )
+        .order_by("-issued_at")
+        .first()
+    )
+    if current is not None and current.totals == transcript_.totals():
+        return current
+    return issue(transcript_)
+
+
 def issue(transcript_, batch=None):
     """Record an issued transcript and return it; the member's earlier one for the year
     is marked superseded."""

@@ -13,6 +13,22 @@ from .reports import STAFF_ROLES
 def register_report_urls():
     return [
         path("learning/report/", admin_views.report, name="learning_report"),
+        path("learning/training/", admin_views.training_queue, name="learning_training_queue"),
+        path(
+            "learning/training/new/<int:member_id>/",
+            admin_views.training_new,
+            name="learning_training_new",
+        ),
+        path(
+            "learning/training/<int:pk>/decide/",
+            admin_views.training_decide,
+            name="learning_training_decide",
+        ),
+        path(
+            "learning/training/<int:pk>/proof/",
+            admin_views.training_proof,
+            name="learning_training_proof",
+        ),
         path(
             "learning/report/batches/<int:pk>/",
             admin_views.batch_download,
@@ -35,4 +51,11 @@ class StaffMenuItem(MenuItem):
 def register_report_menu_item():
     return StaffMenuItem(
         _("Study report"), reverse("learning_report"), icon_name="table", order=260
+    )
+
+
+@hooks.register("register_admin_menu_item")
+def register_training_menu_item():
+    return StaffMenuItem(
+        _("Offline training"), reverse("learning_training_queue"), icon_name="date", order=255
     )

@@ -176,8 +176,6 @@ def _form_values(member, values):
 
         unit = Unit.objects.filter(code=data["unit"]).first()
         data["unit"] = unit.pk if unit else None
-    if member is not None and data.get("id_number") == member.masked_id_number:
-        data["id_number"] = member.id_number
     form = records.RecordForm(data, instance=member or Member())
     if not form.is_valid():
         raise HttpError(422, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))

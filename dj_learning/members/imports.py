@@ -13,10 +13,11 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from dj_learning.orgs import scope
 from dj_learning.orgs.models import Unit
 
 from . import records
-from .models import Member
+from .models import Member, mask
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -158,12 +159,18 @@ def import_records(user, rows, *, dry_run=True, reason=""):
 
     All or nothing: if any row has an error, nothing is submitted.
     """
+    numbers = [values.get("member_number", "") for _line, values in rows]
     existing = {
         m.member_number: m
-        for m in Member.objects.filter(
-            member_number__in=[values.get("member_number", "") for _line, values in rows]
+        for m in scope.filter_members(
+            user, Member.objects.filter(member_number__in=numbers), roles=records.CLERK_ROLES
         ).select_related("unit")
     }
+    elsewhere = set(
+        Member.objects.filter(member_number__in=numbers)
+        .exclude(pk__in=[m.pk for m in existing.values()])
+        .values_list("member_number", flat=True)
+    )
     units = {u.code: u for u in Unit.objects.filter(code__in={v.get("unit") for _l, v in rows})}
     seen = {}
     results, planned = [], []
@@ -184,6 +191,11 @@ def import_records(user, rows, *, dry_run=True, reason=""):
             elif value:
                 seen[(column, value)] = line
         member = existing.get(number)
+        if number in elsewhere:
+            result.errors.append(
+                _cell(line, "member_number", _("this member is not in your units"))
+            )
+            continue
         data = {c: _choice(c, values[c]) for c in COLUMNS if c in values and c != "unit"}
         data["member_number"] = number
         if "unit" in values:
@@ -208,11 +220,6 @@ def import_records(user, rows, *, dry_run=True, reason=""):
                 if column not in data and column != "member_number":
                     current = getattr(member, column)
                     data[column] = current.pk if column == "unit" else current
-            if (
-                not records.can_see_identity(user, member)
-                and data.get("id_number") == member.masked_id_number
-            ):
-                data["id_number"] = member.id_number
         form = records.RecordForm(data, instance=member or Member())
         if not form.is_valid():
             for column, messages in form.errors.items():
@@ -228,8 +235,13 @@ def import_records(user, rows, *, dry_run=True, reason=""):
             continue
         changes = records.diff(member, form.cleaned_data)
         result.action = "create" if member is None else ("update" if changes else "unchanged")
+        full_ids = member is None or records.can_see_identity(user, member)
         result.changes = [
-            (str(Member._meta.get_field(name).verbose_name), old, new)
+            (
+                str(Member._meta.get_field(name).verbose_name),
+                old if full_ids or name != "id_number" else mask(old),
+                new if full_ids or name != "id_number" else mask(new),
+            )
             for name, (old, new) in changes.items()
             if name != "member_number"
         ]

@@ -15,7 +15,7 @@ from dj_learning.orgs.models import StaffRole, Unit
 from dj_learning.review import services as review
 from dj_learning.review.models import ReviewStep
 
-from .models import Member, RecordChange
+from .models import Member, RecordChange, mask
 
 CLERK_ROLES = [StaffRole.Role.CLERK, StaffRole.Role.ADMIN]
 
@@ -119,12 +119,22 @@ class RecordForm(forms.ModelForm):
         }
 
     def __init__(self, *args, user=None, **kwargs):
+        instance = kwargs.get("instance")
+        # Captured before binding: a bound ModelForm writes its values onto the instance.
+        self._stored_id = getattr(instance, "id_number", None) if instance else None
         super().__init__(*args, **kwargs)
         if "unit" in self.fields:
             self.fields["unit"].queryset = Unit.objects.order_by("path")
         if self.instance.pk and "member_number" in self.fields:
             # The member number is the record's key; it is not changed through review.
             self.fields["member_number"].disabled = True
+
+    def clean_id_number(self):
+        """An ID number sent back as it was shown (masked) means: unchanged."""
+        value = self.cleaned_data.get("id_number")
+        if value and self._stored_id and value == mask(self._stored_id):
+            return self._stored_id
+        return value or None
 
     def validate_unique(self):
         # Uniqueness is checked by propose_change, which names the conflicting record.
@@ -160,7 +170,9 @@ def _conflicts(user, member, values):
 def check_proposal(user, member, values):
     """Refuse a proposal outside the user's units or with a duplicate ID or member number."""
     if member is not None:
-        if not may_edit(user, member):
+        # The stored record decides, never an instance a form has written onto.
+        stored = Member.objects.select_related("unit").get(pk=member.pk)
+        if not may_edit(user, stored):
             raise ValidationError(_("This record is outside your units."))
     else:
         unit = values.get("unit")
@@ -200,6 +212,8 @@ def propose_change(user, member, values, reason=""):
     """
     check_proposal(user, member, values)
     kind = RecordChange.Kind.CREATE if member is None else RecordChange.Kind.UPDATE
+    if member is not None:
+        member = Member.objects.select_related("unit").get(pk=member.pk)
     unit = values["unit"] if member is None else member.unit
     return _submit(user, member, unit, kind, values, reason)
 
@@ -230,14 +244,30 @@ def _submit(user, member, unit, kind, values, reason):
 
 
 def resubmit(user, change, values, reason=""):
-    """The clerk corrects a returned request and sends it to review again."""
-    if change.requested_by_id != user.pk:
-        raise ValidationError(_("Only the clerk who made the request can resubmit it."))
-    member = change.member
-    _conflicts(user, member, values)
-    change.changes = diff(member, {**values, "member_number": change.member_number})
-    change.save(update_fields=["changes"])
-    return review.resubmit(change, user, reason)
+    """The clerk corrects a returned request and sends it to review again.
+
+    The request is locked and checked first: only a returned request, and only
+    by the clerk who made it; the proposal is checked again like a new one.
+    """
+    with transaction.atomic():
+        change = RecordChange.objects.select_for_update().get(pk=change.pk)
+        if change.status != RecordChange.Status.REJECTED:
+            raise review.ReviewError(_("Only a returned request can be resubmitted."))
+        if change.requested_by_id != user.pk:
+            raise ValidationError(_("Only the clerk who made the request can resubmit it."))
+        member = change.member
+        if member is None:
+            values = {**values, "member_number": change.member_number}
+        check_proposal(user, member, values)
+        change.changes = diff(member, values)
+        if member is None:
+            change.unit = values["unit"]
+        elif change.kind in (RecordChange.Kind.UPDATE, RecordChange.Kind.TRANSFER):
+            change.kind = (
+                RecordChange.Kind.TRANSFER if "unit" in change.changes else RecordChange.Kind.UPDATE
+            )
+        change.save(update_fields=["changes", "unit", "kind"])
+        return review.resubmit(change, user, reason)
 
 
 # -- Applying --------------------------------------------------------------------------
@@ -274,6 +304,20 @@ def apply_record_change(change):
                 change.save(update_fields=["member"])
             else:
                 member = Member.objects.select_for_update().get(pk=change.member_id)
+                current = current_values(member)
+                stale = [
+                    name
+                    for name, (old, _new) in change.changes.items()
+                    if name in current and current[name] != old
+                ]
+                if stale:
+                    raise review.ReviewError(
+                        _(
+                            "The record changed after this request was made (%(fields)s); "
+                            "return it so the clerk can propose it again."
+                        )
+                        % {"fields": ", ".join(str(_field(n).verbose_name) for n in stale)}
+                    )
                 for name, value in values.items():
                     setattr(member, name, value)
                 if change.kind != RecordChange.Kind.CORRECTION:

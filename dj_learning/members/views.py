@@ -39,18 +39,15 @@ def correction(request):
     if member is None:
         raise Http404
     # The form writes its values onto the instance it is given: keep the record's own.
-    real_id, masked_id = member.id_number, member.masked_id_number
     form = CorrectionForm(
         request.POST or None,
         instance=Member.objects.get(pk=member.pk),
-        initial={"id_number": masked_id},
+        initial={"id_number": member.masked_id_number},
     )
     reason = request.POST.get("reason", "")
     reason_errors = []
     if request.method == "POST" and form.is_valid():
-        values = dict(form.cleaned_data)
-        if values.get("id_number") == masked_id:
-            values["id_number"] = real_id  # left as shown: unchanged
+        values = dict(form.cleaned_data)  # a masked ID left as shown is the stored one
         try:
             records.request_correction(member, values, reason)
         except ValidationError as error:

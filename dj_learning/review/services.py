@@ -72,6 +72,12 @@ def submit(request, actor, comment=""):
     request.level = 1
     request.status = request.Status.PENDING
     request.requested_by = actor
+    for level in range(1, len(request.level_kinds()) + 1):
+        if level_unit(request, level) is None:
+            raise ReviewError(
+                _("No %(kind)s above %(unit)s can review this request; check the review levels.")
+                % {"kind": request.level_kinds()[level - 1], "unit": request.unit.name}
+            )
     with transaction.atomic():
         request.save()
         _record(request, 1, ReviewStep.Decision.SUBMIT, actor, comment)
@@ -84,6 +90,9 @@ def may_review(user, request):
         return False, _("This request is not waiting for review.")
     if request.requested_by_id == user.pk:
         return False, _("You cannot approve a request you made.")
+    subject = getattr(request, "member", None)
+    if subject is not None and subject.user_id == user.pk:
+        return False, _("You cannot approve a request about yourself.")
     approved = {
         step.actor_id
         for step in request.steps.all()
