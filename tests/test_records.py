@@ -354,3 +354,20 @@ def test_a_masked_id_sent_back_unchanged_keeps_the_real_one(people, learning_set
     assert form.is_valid(), form.errors
     change = records.propose_change(people["clerk"], member, form.cleaned_data, "")
     assert change.changes == {"phone": ["13800000000", "12"]}
+
+
+def test_the_review_queue_costs_the_same_queries_for_2_and_12_requests(people, tree):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for total in (2, 12):
+        RecordChange.objects.all().delete()
+        for i in range(total):
+            member = factories.member(unit=tree["b1"])
+            records.propose_change(people["clerk"], member, values(member, phone=str(i)), "")
+        reviewer = type(people["branch"]).objects.get(pk=people["branch"].pk)
+        with CaptureQueriesContext(connection) as queries:
+            assert len(review.queue_for(reviewer, RecordChange.objects.all())) == total
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

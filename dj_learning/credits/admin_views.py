@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dj_learning.courses.services import study_year
+from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
 from dj_learning.review import services as review
 
@@ -90,7 +91,16 @@ def _export_rows(request):
     members = reports.members_with_credits(request.user, unit, year).select_related("unit")
     for m in members.order_by("unit__path", "member_number"):
         met = "" if m.met is None else ("yes" if m.met else "no")
-        yield [m.member_number, m.name, m.unit.name, year, m.required, m.elective, m.total, met]
+        yield [
+            safe_cell(m.member_number),
+            safe_cell(m.name),
+            safe_cell(m.unit.name),
+            year,
+            m.required,
+            m.elective,
+            m.total,
+            met,
+        ]
 
 
 def export(request, fmt):

@@ -26,7 +26,7 @@ from dj_learning.orgs.models import Unit
 from .models import CreditEntry
 
 MONEY = DecimalField(max_digits=8, decimal_places=2)
-STAFF_ROLES = ["clerk", "reviewer", "admin"]
+STAFF_ROLES = scope.STAFF_ROLES
 
 
 def _sum(year, kind):

@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dj_learning.orgs import scope
-from dj_learning.orgs.models import StaffRole
 from dj_learning.review import services as review
 
 from . import records
 from .imports import ImportFileError, export_records, import_records, read_rows
 from .models import Member, RecordChange
 
-STAFF_ROLES = [StaffRole.Role.CLERK, StaffRole.Role.REVIEWER, StaffRole.Role.ADMIN]
+STAFF_ROLES = scope.STAFF_ROLES
 
 
 def _require_staff(request):

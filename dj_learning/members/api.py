@@ -73,7 +73,7 @@ def me(request):
 # -- Member records (staff) ---------------------------------------------------------
 
 
-STAFF_ROLES = ["clerk", "reviewer", "admin"]
+STAFF_ROLES = scope.STAFF_ROLES
 
 
 class RecordOut(Schema):

@@ -272,6 +272,13 @@ def _cell(line, column, message):
     }
 
 
+def safe_cell(value):
+    """Text a spreadsheet will not run as a formula (a name like "=HYPERLINK(...)")."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
 def export_records(user, members):
     """An .xlsx of ``members``; ID numbers masked unless ``user`` may see them in full."""
     from openpyxl import Workbook
@@ -294,7 +301,7 @@ def export_records(user, members):
                 row.append(records.id_number_for(user, member))
             else:
                 row.append(records.display_cell(column, getattr(member, column)))
-        sheet.append(row)
+        sheet.append([safe_cell(cell) for cell in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -39,7 +39,7 @@ class PendingReviewPanel(Component):
     def get_context_data(self, parent_context):
         return {
             "counts": review.level_counts(self.user, RecordChange.objects.all()),
-            "mine": len(review.queue_for(self.user, RecordChange.objects.all())),
+            "mine": review.count_for(self.user, RecordChange.objects.all()),
         }
 
 

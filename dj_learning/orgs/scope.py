@@ -20,6 +20,9 @@ from .models import StaffRole, Unit
 
 _CACHE_ATTR = "_learning_role_paths"
 
+#: Every staff role; "staff screens" are for users holding any of them.
+STAFF_ROLES = (StaffRole.Role.CLERK, StaffRole.Role.REVIEWER, StaffRole.Role.ADMIN)
+
 
 def _role_paths(user):
     """``[(role, unit_path), ...]`` for the user, read once per user object."""

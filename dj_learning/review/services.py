@@ -15,6 +15,7 @@ Rules:
 """
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -84,14 +85,14 @@ def submit(request, actor, comment=""):
     return request
 
 
-def may_review(user, request):
+def may_review(user, request, unit=None):
     """May ``user`` decide ``request`` at its current level? Answers why not as a message."""
     if request.status != request.Status.PENDING:
         return False, _("This request is not waiting for review.")
     if request.requested_by_id == user.pk:
         return False, _("You cannot approve a request you made.")
-    subject = getattr(request, "member", None)
-    if subject is not None and subject.user_id == user.pk:
+    subject_id = getattr(request, "member_id", None)
+    if subject_id is not None and subject_id == _own_member_id(user):
         return False, _("You cannot approve a request about yourself.")
     approved = {
         step.actor_id
@@ -103,10 +104,17 @@ def may_review(user, request):
     if scope.sees_everything(user):
         return True, ""
     # A reviewer decides at the level of the unit they review, not above or below it.
-    unit = level_unit(request)
+    unit = unit or level_unit(request)
     if unit is None or unit.path not in scope.role_unit_paths(user, [StaffRole.Role.REVIEWER]):
         return False, _("You are not a reviewer at this level for this unit.")
     return True, ""
+
+
+def _own_member_id(user):
+    try:
+        return user.learning_member.pk  # cached on the user after the first read
+    except ObjectDoesNotExist:
+        return None
 
 
 def _last_submit(request):
@@ -170,16 +178,43 @@ def resubmit(request, user, comment=""):
     return request
 
 
+def count_for(user, queryset):
+    """How many pending requests ``user`` may decide now (for badges and panels)."""
+    return len(queue_for(user, queryset))
+
+
 def queue_for(user, queryset):
     """The pending requests of ``queryset`` that ``user`` may decide now.
 
-    Narrowed in the database to the user's reviewer subtree first.
+    Narrowed in the database to the user's reviewer subtree first; the units
+    of every request's current level are read in one query.
     """
+    from dj_learning.orgs.models import Unit
+
     pending = queryset.filter(status="pending")
     if not scope.sees_everything(user):
         pending = scope.filter_members(user, pending, roles=[StaffRole.Role.REVIEWER])
-    pending = pending.select_related("unit").prefetch_related("steps")
-    return [r for r in pending if may_review(user, r)[0]]
+    pending = list(pending.select_related("unit", "requested_by").prefetch_related("steps"))
+    prefixes = {
+        r.unit.path[: r.unit.steplen * depth]
+        for r in pending
+        for depth in range(1, r.unit.depth + 1)
+    }
+    by_path = {u.path: u for u in Unit.objects.filter(path__in=prefixes)}
+    decidable = []
+    for request in pending:
+        kind = request.level_kinds()[request.level - 1]
+        unit = next(
+            (
+                by_path[request.unit.path[: request.unit.steplen * depth]]
+                for depth in range(request.unit.depth, 0, -1)
+                if by_path[request.unit.path[: request.unit.steplen * depth]].kind == kind
+            ),
+            None,
+        )
+        if unit is not None and may_review(user, request, unit=unit)[0]:
+            decidable.append(request)
+    return decidable
 
 
 def level_counts(user, queryset):
