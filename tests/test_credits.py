@@ -1,6 +1,7 @@
 """The credit ledger: module credits once, offline training through review, adjustments,
 the transcript, and verification of issued transcripts."""
 
+import io
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -301,3 +302,22 @@ def test_offline_training_through_the_screens(demo, client):
     assert client.get(f"/admin/learning/training/{training.pk}/proof/").status_code == 200
     client.post(f"/admin/learning/training/{training.pk}/decide/", {"decision": "approve"})
     assert services.transcript(near, 2026).elective_earned == Decimal("2")
+
+
+def test_completions_the_ledger_missed_are_backfilled_once(member):
+    from django.core.management import call_command
+
+    module = factories.module(credits="1")
+    ModuleCompletion.objects.create(
+        member=member,
+        module=module,
+        module_title=module.title,
+        kind="required",
+        credits=1,
+        year=2026,
+        completed_at=datetime(2026, 5, 1, tzinfo=SHANGHAI),
+    )  # its listener "failed": no entry
+    assert CreditEntry.objects.count() == 0
+    call_command("learning_backfill_credits", stdout=io.StringIO())
+    call_command("learning_backfill_credits", stdout=io.StringIO())
+    assert CreditEntry.objects.get().title == module.title

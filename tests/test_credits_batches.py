@@ -72,3 +72,12 @@ def test_batches_are_downloaded_only_within_scope(clerk, client, django_user_mod
     client.force_login(clerk)
     assert client.get(f"/admin/learning/report/batches/{near.pk}/").status_code == 200
     assert client.get(f"/admin/learning/report/batches/{far.pk}/").status_code == 404
+
+
+def test_a_batch_running_elsewhere_is_not_built_twice(clerk):
+    unit = Unit.objects.get(code="r1-branch-1")
+    batch = TranscriptBatch.objects.create(
+        unit=unit, year=2026, requested_by=clerk, status=TranscriptBatch.Status.RUNNING
+    )
+    assert batches.build(batch.pk) is None
+    assert not TranscriptDocument.objects.filter(batch=batch).exists()

@@ -33,6 +33,17 @@ def build(batch_id):
     second verification code, nothing superseded twice); the ZIP is written
     whole again.
     """
+    # Claim the batch: a second worker (a retry racing the first) finds it taken.
+    claimed = TranscriptBatch.objects.filter(
+        pk=batch_id,
+        status__in=[
+            TranscriptBatch.Status.QUEUED,
+            TranscriptBatch.Status.FAILED,
+            TranscriptBatch.Status.DONE,
+        ],
+    ).update(status=TranscriptBatch.Status.RUNNING)
+    if not claimed:
+        return None
     batch = TranscriptBatch.objects.select_related("unit", "requested_by").get(pk=batch_id)
     members = list(
         reports.members_with_credits(batch.requested_by, batch.unit, batch.year)
@@ -40,15 +51,16 @@ def build(batch_id):
         .order_by("unit__path", "member_number")
     )
     issued = {d.member_id: d for d in TranscriptDocument.objects.filter(batch=batch)}
-    TranscriptBatch.objects.filter(pk=batch.pk).update(
-        status=TranscriptBatch.Status.RUNNING, total=len(members), done=0, error=""
-    )
+    TranscriptBatch.objects.filter(pk=batch.pk).update(total=len(members), done=0, error="")
     try:
         with tempfile.TemporaryFile() as buffer:
             with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
                 for done, member in enumerate(members, start=1):
                     transcript = services.transcript(member, batch.year)
-                    document = issued.get(member.pk) or services.issue(transcript, batch=batch)
+                    document = issued.get(member.pk)
+                    if document is None or document.totals != transcript.totals():
+                        # New, or the credits changed since the last run: issue afresh.
+                        document = services.issue(transcript, batch=batch)
                     name = f"{member.unit.name}/{member.member_number}-{member.name}.pdf"
                     archive.writestr(name, transcript_pdf(transcript, document=document))
                     if done % PROGRESS_EVERY == 0 or done == len(members):

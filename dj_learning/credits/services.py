@@ -50,6 +50,21 @@ def record_completion(completion):
     return entry
 
 
+def backfill_completions():
+    """Write the credits of any completion the ledger missed (a listener that failed).
+
+    Idempotent; returns how many entries it wrote.
+    """
+    from dj_learning.courses.models import ModuleCompletion
+
+    missing = ModuleCompletion.objects.filter(credit_entry__isnull=True)
+    written = 0
+    for completion in missing.iterator():
+        record_completion(completion)
+        written += 1
+    return written
+
+
 def record_training(training):
     """Write the credits of an approved offline training; called by the review flow."""
     entry, _created = CreditEntry.objects.get_or_create(

@@ -1,6 +1,6 @@
 """django-q2 entry points. Thin and idempotent: each calls a service."""
 
-from . import batches, reminders
+from . import batches, reminders, services
 
 
 def remind_members_behind():
@@ -11,3 +11,8 @@ def remind_members_behind():
 def build_transcript_batch(batch_id):
     """Queued by the report page's "all transcripts as ZIP"; safe to run again."""
     return batches.build(batch_id)
+
+
+def backfill_credits():
+    """Repairs the ledger if a completion's listener failed; schedule it nightly."""
+    return services.backfill_completions()

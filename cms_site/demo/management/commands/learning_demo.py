@@ -101,22 +101,26 @@ class Command(BaseCommand):
             welcome.delete()
 
     def _schedules(self):
-        """The reminders to members behind their plan run every morning."""
+        """Reminders to members behind their plan every morning; the ledger's repair nightly."""
         from datetime import datetime, time, timedelta
 
         from django.utils import timezone
         from django_q.models import Schedule
 
         tomorrow = timezone.localdate() + timedelta(days=1)
-        Schedule.objects.update_or_create(
-            func="dj_learning.credits.tasks.remind_members_behind",
-            defaults={
-                "name": "提醒学习计划未完成的党员",
-                "schedule_type": Schedule.DAILY,
-                "next_run": timezone.make_aware(datetime.combine(tomorrow, time(9))),
-                "repeats": -1,
-            },
-        )
+        for func, name, hour in [
+            ("dj_learning.credits.tasks.remind_members_behind", "提醒学习计划未完成的党员", 9),
+            ("dj_learning.credits.tasks.backfill_credits", "补记遗漏的学分", 3),
+        ]:
+            Schedule.objects.update_or_create(
+                func=func,
+                defaults={
+                    "name": name,
+                    "schedule_type": Schedule.DAILY,
+                    "next_run": timezone.make_aware(datetime.combine(tomorrow, time(hour))),
+                    "repeats": -1,
+                },
+            )
 
     def _staff_group(self, name):
         """Clerks and reviewers work in the Wagtail admin; this group lets them in."""
