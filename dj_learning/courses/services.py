@@ -155,18 +155,24 @@ def lesson_requirements(module):
     A lesson's own minimum wins; the module's minimum is shared equally among
     the others. ``LESSON_MIN_SECONDS`` overrides everything (demos, tests).
     """
-    lessons = [block for block in module.lessons if block.block_type == "lesson"]
+    # The raw data: reading ids and minutes must not build every rich text block
+    # (a course page asks this of each of its modules).
+    lessons = [
+        (item["id"], (item.get("value") or {}).get("min_minutes"))
+        for item in module.lessons.raw_data
+        if item["type"] == "lesson"
+    ]
     override = settings.LESSON_MIN_SECONDS
     if override is not None:
-        return {lesson.id: int(override) for lesson in lessons}
+        return {lesson_id: int(override) for lesson_id, _minutes in lessons}
     own = {
-        lesson.id: math.ceil(Decimal(lesson.value["min_minutes"]) * 60)
-        for lesson in lessons
-        if lesson.value.get("min_minutes") is not None
+        lesson_id: math.ceil(Decimal(str(minutes)) * 60)
+        for lesson_id, minutes in lessons
+        if minutes not in (None, "")
     }
-    rest = [lesson.id for lesson in lessons if lesson.id not in own]
+    rest = [lesson_id for lesson_id, _minutes in lessons if lesson_id not in own]
     share = math.ceil(Decimal(module.min_study_minutes) * 60 / len(rest)) if rest else 0
-    return {lesson.id: own.get(lesson.id, share) for lesson in lessons}
+    return {lesson_id: own.get(lesson_id, share) for lesson_id, _minutes in lessons}
 
 
 @dataclass
