@@ -131,3 +131,12 @@ def test_my_plan(demo_courses, client, get_token):
     other_region = client.get("/api/v1/me/plan", **bearer(get_token("member2"))).json()
     assert other_region["plan_unit"] == "西山区"
     assert other_region["required_earned"] == "0"
+
+
+def test_the_catalog_lists_the_courses_of_the_requests_site(demo_courses, client):
+    region1 = client.get("/api/v1/courses", HTTP_HOST="127.0.0.1:8000").json()
+    region2 = client.get("/api/v1/courses", HTTP_HOST="localhost:8000").json()
+    assert region1["count"] == region2["count"] == 4
+    ids1 = {c["id"] for c in region1["items"]}
+    ids2 = {c["id"] for c in region2["items"]}
+    assert not ids1 & ids2

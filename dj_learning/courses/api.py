@@ -126,11 +126,14 @@ def _module(page_id, request):
 @router.get("/courses", response=list[CourseOut], auth=None, summary="The course catalog")
 @paginate(LimitOffsetPagination)
 def list_courses(request, filters: Query[CourseFilters]):
-    from wagtail.models import Page
+    from wagtail.models import Page, Site
 
     courses = CoursePage.objects.live().public()
     if filters.catalog:
         courses = courses.child_of(_live_page(Page, filters.catalog, request))
+    elif site := Site.find_for_request(request):
+        # Each region's site lists its own courses, as its catalog page does.
+        courses = courses.in_site(site)
     courses = services.filter_courses(
         courses,
         kind=filters.kind,
