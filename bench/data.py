@@ -1,10 +1,13 @@
 """Data the scenarios measure, built with the project's factories and services.
 
 The shapes are those of the query-count tests in ``tests/test_courses_pages.py``,
-so a benchmark and its test measure the same thing.
+so a benchmark and its test measure the same thing. The credits builders write
+ledger entries (and many members) with ``bulk_create``, as ``tests/test_credits*.py``
+would with the services, only faster.
 """
 
 import re
+from datetime import timedelta
 
 from django.test import Client
 from wagtail.models import Site
@@ -94,3 +97,121 @@ def reference_page(course):
     return root.add_child(
         instance=HomePage(title=course.title, slug="bench-reference", intro=intro)
     )
+
+
+# -- Credits ---------------------------------------------------------------------------
+
+BULK_BATCH = 2000  # rows a bulk_create statement batch (Django splits further on SQLite)
+
+
+def credit_entries(member, count, *, year):
+    """``count`` ledger entries of ``member`` in ``year``, written with ``bulk_create``.
+
+    Alternately a module's credits (a ``ModuleCompletion`` behind each, as the
+    ledger requires) and an adjustment (with its reason), spread over the year,
+    required and elective in turn.
+    """
+    from dj_learning.credits.models import CreditEntry
+
+    start = services.year_bounds(year)[0]
+    module_rows = range(0, count, 2)
+    completions = ModuleCompletion.objects.bulk_create(
+        ModuleCompletion(
+            member=member,
+            module=None,  # the ledger copies what it needs; the page is not read
+            module_title=f"模块{i + 1}：学习党的历史与理论",
+            kind="required" if i % 4 == 0 else "elective",
+            credits="1.00",
+            year=year,
+            completed_at=start + timedelta(days=i % 360),
+        )
+        for i in module_rows
+    )
+    by_row = dict(zip(module_rows, completions, strict=True))
+    entries = []
+    for i in range(count):
+        earned_on = (start + timedelta(days=i % 360)).date()
+        if i in by_row:
+            completion = by_row[i]
+            entries.append(
+                CreditEntry(
+                    member=member,
+                    year=year,
+                    kind=completion.kind,
+                    amount=completion.credits,
+                    source=CreditEntry.Source.MODULE,
+                    title=completion.module_title,
+                    earned_on=earned_on,
+                    completion=completion,
+                )
+            )
+        else:
+            entries.append(
+                CreditEntry(
+                    member=member,
+                    year=year,
+                    kind="required" if i % 4 == 1 else "elective",
+                    amount="0.50",
+                    source=CreditEntry.Source.ADJUSTMENT,
+                    title="补录",
+                    reason=f"支部党课补录第{i + 1}次",
+                    earned_on=earned_on,
+                )
+            )
+    CreditEntry.objects.bulk_create(entries, batch_size=BULK_BATCH)
+    return entries
+
+
+def region_with_branches(branches, *, name=None):
+    """A region under a new national unit, with ``branches`` branches; (region, [branch])."""
+    national = factories.unit(kind="national")
+    region = factories.unit(parent=national, kind="region", name=name)
+    return region, [factories.unit(parent=region) for _ in range(branches)]
+
+
+def bulk_members(units, count, *, year, prefix, entries_per_member=3):
+    """``count`` active members (with user accounts) spread evenly over ``units``, each
+    with ``entries_per_member`` adjustment entries in ``year``; fast, for large sizes.
+
+    Accounts and members are written with ``bulk_create`` in batches, sharing one
+    password hash (hashing is what makes ``create_user`` slow). Credits vary from
+    member to member so that some meet their plan and some do not. Returns the count.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from dj_learning.credits.models import CreditEntry
+    from dj_learning.members.models import Member
+
+    User = get_user_model()
+    password = make_password(factories.PASSWORD)  # once, for every account
+    earned_on = services.year_bounds(year)[0].date()
+    for first in range(0, count, BULK_BATCH):
+        numbers = range(first, min(first + BULK_BATCH, count))
+        users = User.objects.bulk_create(
+            User(username=f"{prefix}-{n:07d}", password=password) for n in numbers
+        )
+        members = Member.objects.bulk_create(
+            Member(
+                user=user,
+                member_number=f"{prefix}{n:07d}",
+                name=f"党员{n}",
+                unit=units[n % len(units)],
+            )
+            for n, user in zip(numbers, users, strict=True)
+        )
+        CreditEntry.objects.bulk_create(
+            CreditEntry(
+                member=member,
+                year=year,
+                kind="required" if e % 2 == 0 else "elective",
+                amount=f"{(n + e) % 3}.50",
+                source=CreditEntry.Source.ADJUSTMENT,
+                title="补录",
+                reason="集中补录",
+                earned_on=earned_on,
+            )
+            for n, member in zip(numbers, members, strict=True)
+            for e in range(entries_per_member)
+        )
+    return count

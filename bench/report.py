@@ -72,9 +72,11 @@ def markdown(databases):
         "# Benchmark results",
         "",
         "Written by `make bench` (`bench/run.py`): the latest run on each database.",
-        "Milliseconds are per request in the benchmark's process (Django's test client);",
-        "requests/s go through gunicorn and an HTTP client on loopback. Median and",
-        "min–max of the runs; the ratio compares the median with the row named.",
+        "Milliseconds are per request in the benchmark's process (Django's test client)",
+        "or per call of a service (ms/transcript, ms/PDF); requests/s go through gunicorn",
+        "and an HTTP client on loopback; µs/member is a unit report's time over its",
+        "members; PDFs/s is the bulk transcript job; MB is peak resident memory. Median",
+        "and min–max of the runs; the ratio compares the median with the row named.",
     ]
     for vendor in sorted(databases, key=lambda v: v != "sqlite"):
         lines += ["", *table(databases[vendor])]

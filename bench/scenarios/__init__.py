@@ -8,7 +8,15 @@ import models at the top.
 
 from importlib import import_module
 
-GROUPS = ["course_page", "my_study", "throughput"]
+GROUPS = [
+    "course_page",
+    "my_study",
+    "throughput",
+    "credits_transcript",
+    "credits_pdf",
+    "credits_batch",
+    "credits_report",
+]
 
 
 def load(name):
