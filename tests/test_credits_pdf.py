@@ -139,3 +139,13 @@ def test_downloading_twice_issues_one_transcript_until_the_totals_change(member,
         .order_by("issued_at")
         .values_list("status", flat=True)
     ) == ["superseded", "valid"]
+
+
+def test_a_member_outside_any_region_gets_a_transcript_too(demo, tmp_path):
+    from dj_learning.orgs.models import Unit
+    from dj_learning.test import factories
+
+    national = Unit.objects.get(code="national")
+    member = factories.member(unit=national, name="总部党员")
+    text = text_of(transcript_pdf(services.transcript(member)), tmp_path)
+    assert "全国总部" in text and "总部党员" in text

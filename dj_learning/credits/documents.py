@@ -38,7 +38,9 @@ def transcript_pdf(transcript, *, request=None, document=None):
             "verify_url": url,
             "qr": qr_png_data_uri(url),
             "region": region,
-            "site_name": site.site_name if site else "",
+            # The letterhead: the region's site, else the region, else the member's top unit.
+            "site_name": (site.site_name if site else "")
+            or (region.name if region else transcript.member.unit.get_root().name),
         },
         request=request,
     )
