@@ -44,24 +44,7 @@ def course_with_modules(count, member):
 
 def member_with_completions(count, unit):
     """A member of ``unit`` whose plan lists ``count`` modules, all completed this year."""
-    member = factories.member(unit=unit)
-    course = factories.course()
-    modules = [factories.module(course=course, revision=False) for _ in range(count)]
-    factories.plan(unit=unit, modules=modules)
-    year = services.study_year()
-    ModuleCompletion.objects.bulk_create(
-        ModuleCompletion(
-            member=member,
-            module=m,
-            module_title=m.title,
-            kind="required",
-            credits=1,
-            year=year,
-            completed_at=services.year_bounds(year)[0],
-        )
-        for m in modules
-    )
-    return member
+    return factories.member_with_completions(count, unit)
 
 
 def logged_in_client(member):

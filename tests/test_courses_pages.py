@@ -11,7 +11,6 @@ from dj_learning.courses.models import (
     CourseCatalogPage,
     CoursePage,
     LessonProgress,
-    ModuleCompletion,
     ModulePage,
 )
 from dj_learning.members.models import Member
@@ -145,30 +144,9 @@ def test_a_course_page_costs_the_same_queries_with_10_and_100_modules(tree, clie
     assert _queries(client, small.url) == _queries(client, large.url) <= 30
 
 
-def _member_with_completions(count, unit):
-    member = factories.member(unit=unit)
-    course = factories.course()
-    modules = [factories.module(course=course, revision=False) for _ in range(count)]
-    factories.plan(unit=unit, modules=modules)
-    year = services.study_year()
-    ModuleCompletion.objects.bulk_create(
-        ModuleCompletion(
-            member=member,
-            module=m,
-            module_title=m.title,
-            kind="required",
-            credits=1,
-            year=year,
-            completed_at=services.year_bounds(year)[0],
-        )
-        for m in modules
-    )
-    return member
-
-
 def test_my_study_costs_the_same_queries_with_5_and_200_completed_modules(tree, client):
-    few = _member_with_completions(5, tree["b1"])
-    many = _member_with_completions(200, tree["b2"])
+    few = factories.member_with_completions(5, tree["b1"])
+    many = factories.member_with_completions(200, tree["b2"])
     counts = []
     for member in (few, many):
         client.force_login(member.user)

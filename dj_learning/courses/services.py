@@ -52,6 +52,21 @@ def study_year(when=None):
     return when.year if when >= _year_start(when.year) else when.year - 1
 
 
+def year_or_current(value):
+    """A study year given as text (a query parameter), or this year if it is missing or absurd."""
+    try:
+        year = int(value)
+    except (TypeError, ValueError):
+        return study_year()
+    return year if 2000 <= year <= 2100 else study_year()
+
+
+def recent_years(count=5):
+    """This study year and the ones before it, newest first (for year pickers)."""
+    current = study_year()
+    return list(range(current, current - count, -1))
+
+
 def year_bounds(year):
     """``(start, end)`` aware datetimes of a study year; ``end`` is exclusive."""
     tz = timezone.get_current_timezone()

@@ -148,9 +148,7 @@ def my_study(request):
     member = member_for(request.user)
     if member is None:
         return render(request, "dj_learning/courses/no_member.html", status=403)
-    year = _int(request.GET.get("year"))
-    if year is None or not 2000 <= year <= 2100:
-        year = services.study_year()
+    year = services.year_or_current(request.GET.get("year"))
     summary = services.plan_summary(member, year)
     return render(
         request,

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dj_learning.courses.services import study_year
+from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
 from dj_learning.review import services as review
@@ -27,13 +27,7 @@ def _context(request):
         raise PermissionDenied
     units = scope.visible_units(request.user, roles=reports.STAFF_ROLES).order_by("path")
     unit = units.filter(pk=request.GET.get("unit") or 0).first() or units.first()
-    try:
-        year = int(request.GET.get("year", ""))
-    except ValueError:
-        year = study_year()
-    if not 2000 <= year <= 2100:
-        year = study_year()
-    return units, unit, year
+    return units, unit, year_or_current(request.GET.get("year"))
 
 
 def report(request):
@@ -59,7 +53,7 @@ def report(request):
             "units": units,
             "unit": unit,
             "year": year,
-            "years": range(study_year(), study_year() - 5, -1),
+            "years": recent_years(),
             "rows": rows,
             "page_obj": page,
             "batches": _batches(request.user)[:5],

@@ -1,7 +1,6 @@
 from datetime import date
 from decimal import Decimal
 
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -100,12 +99,7 @@ def _in_scope(request, member_id):
 def _pdf(request, member, year):
     from . import documents
 
-    transcript = services.transcript(member, year)
-    content = documents.transcript_pdf(transcript, request=request)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = f"transcript-{member.member_number}-{transcript.year}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return documents.transcript_response(member, year, request=request)
 
 
 YEAR = Query(None, ge=2000, le=2100)

@@ -14,6 +14,19 @@ def verify_url(document, request=None):
     return request.build_absolute_uri(path) if request is not None else path
 
 
+def transcript_response(member, year, *, request=None):
+    """The member's transcript for ``year`` as a PDF download (issued, or reused)."""
+    from django.http import HttpResponse
+
+    transcript = services.transcript(member, year)
+    response = HttpResponse(
+        transcript_pdf(transcript, request=request), content_type="application/pdf"
+    )
+    filename = f"transcript-{member.member_number}-{transcript.year}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def transcript_pdf(transcript, *, request=None, document=None):
     """Issue ``transcript`` and render it; returns the PDF's bytes.
 

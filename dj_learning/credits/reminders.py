@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+from django.conf import settings as django_settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
@@ -50,7 +51,7 @@ def remind_behind(today=None):
 
 
 def _email(member, year, year_end):
-    with translation.override(django_language()):
+    with translation.override(django_settings.LANGUAGE_CODE):
         context = {"member": member, "year": year, "year_end": year_end}
         send_mail(
             subject=render_to_string("dj_learning/credits/reminder_subject.txt", context).strip(),
@@ -58,9 +59,3 @@ def _email(member, year, year_end):
             from_email=None,
             recipient_list=[member.user.email],
         )
-
-
-def django_language():
-    from django.conf import settings as django_settings
-
-    return django_settings.LANGUAGE_CODE

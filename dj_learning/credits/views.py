@@ -2,25 +2,17 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from dj_learning.conf import settings
-from dj_learning.courses.services import study_year
+from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.models import Member
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
 
 from . import services
-
-
-def _year(value):
-    try:
-        year = int(value)
-    except (TypeError, ValueError):
-        return study_year()
-    return year if 2000 <= year <= 2100 else study_year()
 
 
 def _member_in_scope(request, member_id):
@@ -37,7 +29,7 @@ def _member_in_scope(request, member_id):
 @login_required
 def transcript_page(request, member_id=None):
     member = _member_in_scope(request, member_id)
-    year = _year(request.GET.get("year"))
+    year = year_or_current(request.GET.get("year"))
     return render(
         request,
         "dj_learning/credits/transcript.html",
@@ -45,7 +37,7 @@ def transcript_page(request, member_id=None):
             "transcript": services.transcript(member, year),
             "member": member,
             "own": member_id is None,
-            "years": range(study_year(), study_year() - 5, -1),
+            "years": recent_years(),
         },
     )
 
@@ -53,14 +45,10 @@ def transcript_page(request, member_id=None):
 @login_required
 def transcript_pdf(request, member_id=None):
     member = _member_in_scope(request, member_id)
-    year = _year(request.GET.get("year"))
+    year = year_or_current(request.GET.get("year"))
     from . import documents  # the PDF libraries load only when a PDF is asked for
 
-    content = documents.transcript_pdf(services.transcript(member, year), request=request)
-    response = HttpResponse(content, content_type="application/pdf")
-    filename = f"transcript-{member.member_number}-{year}.pdf"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return documents.transcript_response(member, year, request=request)
 
 
 def verify(request, code):

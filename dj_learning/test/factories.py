@@ -161,3 +161,28 @@ def plan(*, unit, year=None, modules=(), required_credits="0", min_elective_cred
     for order, page in enumerate(modules):
         StudyPlanModule.objects.create(plan=plan, module=page, sort_order=order)
     return plan
+
+
+def member_with_completions(count, unit):
+    """A member of ``unit`` whose plan lists ``count`` modules, all completed this year."""
+    from dj_learning.courses.models import ModuleCompletion
+    from dj_learning.courses.services import study_year, year_bounds
+
+    learner = member(unit=unit)
+    parent = course()
+    modules = [module(course=parent, revision=False) for _ in range(count)]
+    plan(unit=unit, modules=modules)
+    year = study_year()
+    ModuleCompletion.objects.bulk_create(
+        ModuleCompletion(
+            member=learner,
+            module=m,
+            module_title=m.title,
+            kind="required",
+            credits=1,
+            year=year,
+            completed_at=year_bounds(year)[0],
+        )
+        for m in modules
+    )
+    return learner
