@@ -14,7 +14,7 @@ from wagtail.models import Site
 
 from dj_learning.orgs import scope
 
-from . import colours, embed, services
+from . import embed, services
 from .models import RegionTheme, UnitTheme
 
 SCRIPT = Path(__file__).parent / "static" / "dj_learning" / "themes" / "embed.js"
@@ -102,6 +102,6 @@ def preview(request):
     return render(
         request,
         "dj_learning/themes/preview.html",
-        {"form": form, "theme": theme, "min_contrast": colours.MIN_CONTRAST},
+        {"form": form, "previewed": theme is not None},
         status=200 if theme else 400,
     )
