@@ -133,3 +133,20 @@ def test_preview_is_for_theme_editors_only(demo, client):
     client.login(username="clerk", password="Demo!pass2026")  # in the admin, but no theme rights
     response = client.post(f"/admin/learning/theme-preview/?model=region&site={site1.pk}", {})
     assert response.status_code in (302, 403)
+
+
+def test_a_branch_theme_previews_over_what_it_inherits(demo, client):
+    from dj_learning.orgs.models import Unit
+
+    client.login(username="admin", password="Demo!pass2026")
+    add_page = client.get("/admin/snippets/learning_themes/unittheme/add/").content.decode()
+    assert "预览主题" in add_page and "model=unit" in add_page
+    branch = Unit.objects.get(code="r1-branch-2")
+    response = client.post(
+        "/admin/learning/theme-preview/?model=unit",
+        {"unit": branch.pk, "name": "第二支部", "primary_colour": "", "accent_colour": "#8ecae6"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "第二支部" in html and "--djl-accent: #8ecae6;" in html
+    assert "--djl-primary: #a4161a;" in html  # inherited from 东湖区
