@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# The demo portal page (embedding region 1's widgets); region 1 allows this origin.
+PORTAL_PORT ?= $(shell echo $$(($(PORT) + 1)))
 PG_URL ?= postgres://postgres@127.0.0.1:5432/dj_learning
 STAMP := $(VENV)/.installed
 
@@ -31,10 +33,12 @@ demo: install
 	@echo "  Region 2 (西山区): http://localhost:$(PORT)/"
 	@echo "  Admin:            http://127.0.0.1:$(PORT)/admin/   (admin / Demo!pass2026)"
 	@echo "  API schema:       http://127.0.0.1:$(PORT)/api/v1/openapi.json"
+	@echo "  Portal (embeds):  http://127.0.0.1:$(PORTAL_PORT)/   (a static page with region 1's widgets)"
 	@echo ""
-	@# The job cluster runs beside the web server; stopping the server (Ctrl-C) stops both.
+	@# The job cluster and the portal run beside the web server; stopping the server (Ctrl-C) stops all.
 	@$(BIN)/python manage.py qcluster & qpid=$$!; \
-	  trap 'kill -TERM $$qpid 2>/dev/null; wait $$qpid 2>/dev/null' EXIT; \
+	  $(BIN)/python -m cms_site.demo.portal --port $(PORTAL_PORT) --site http://127.0.0.1:$(PORT) & ppid=$$!; \
+	  trap 'kill -TERM $$qpid $$ppid 2>/dev/null; wait $$qpid $$ppid 2>/dev/null' EXIT; \
 	  trap 'exit 130' INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
 

@@ -27,6 +27,13 @@ APP_DEPENDENCIES = {
         "dj_learning.pdf",
     ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
+    "dj_learning.themes": [
+        "dj_learning.members",
+        "dj_learning.orgs",
+        "wagtail.contrib.settings",
+        "wagtail.images",
+        "wagtail.snippets",
+    ],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
 

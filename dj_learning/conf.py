@@ -52,6 +52,8 @@ DEFAULTS = {
     # Path of a TrueType (.ttf/.ttc) font with CJK glyphs for PDFs; None uses the
     # font shipped with dj-learning (Droid Sans Fallback).
     "PDF_FONT": None,
+    # Seconds a resolved theme stays cached (saving a theme or a unit drops them all at once).
+    "THEME_CACHE_SECONDS": 3600,
 }
 
 

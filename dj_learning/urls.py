@@ -42,3 +42,7 @@ if apps.is_installed("dj_learning.credits"):
 
     # Printed on documents as a QR code: short, public, outside /learning/.
     urlpatterns.append(path("verify/<str:code>/", verify, name="learning_verify"))
+
+if apps.is_installed("dj_learning.themes"):
+    # Embeddable widgets and their script, outside /learning/ like /verify/.
+    urlpatterns.append(path("embed/", include("dj_learning.themes.urls")))

@@ -38,6 +38,7 @@ def test_e002_app_without_what_it_builds_on():
         "dj_learning.members needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.courses needs dj_learning.orgs in INSTALLED_APPS.",
         "dj_learning.api needs dj_learning.orgs in INSTALLED_APPS.",
+        "dj_learning.themes needs dj_learning.orgs in INSTALLED_APPS.",
     }
     assert missing_app_errors(set(settings.INSTALLED_APPS) - {"dj_learning.pdf"})[0].msg == (
         "dj_learning.credits needs dj_learning.pdf in INSTALLED_APPS."

@@ -1,3 +1,5 @@
+import os
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
@@ -17,3 +19,7 @@ X_FRAME_OPTIONS = "DENY"
 STORAGES["staticfiles"]["BACKEND"] = (  # noqa: F405
     "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 )
+# Embedded widgets on another site see the member's session only with SameSite=None
+# (HTTPS only; see docs/embedding.md for what each browser allows).
+if os.environ.get("EMBED_SESSION_COOKIES") == "1":
+    SESSION_COOKIE_SAMESITE = "None"

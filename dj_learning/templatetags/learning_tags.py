@@ -19,3 +19,14 @@ def catalog_page(context):
             CourseCatalogPage.objects.live().in_site(site).first() if site else None
         )
     return request._learning_catalog
+
+
+@register.simple_tag(takes_context=True)
+def learning_theme(context):
+    """The request's resolved theme (``dj_learning.themes``), or ``None`` without that app."""
+    request = context.get("request")
+    if request is None or not apps.is_installed("dj_learning.themes"):
+        return None
+    from dj_learning.themes.services import theme_for_request
+
+    return theme_for_request(request)

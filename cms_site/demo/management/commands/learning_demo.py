@@ -10,6 +10,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms_site.demo import courses
+from cms_site.demo import themes as demo_themes
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         self._schedules()
         for account in data["accounts"]:
             self._load_account(account, data["password"])
+        demo_themes.load(port)
         if not without_courses:
             courses.load(fixture.parent)
         self.stdout.write(
