@@ -26,6 +26,14 @@ APP_DEPENDENCIES = {
         "dj_learning.members",
         "dj_learning.pdf",
     ],
+    "dj_learning.quizzes": [
+        "dj_learning.courses",
+        "dj_learning.members",
+        "dj_learning.orgs",
+        "wagtail.images",
+        "wagtail.snippets",
+        "taggit",
+    ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")

@@ -1,0 +1,51 @@
+"""Admin registrations of quizzes: snippets for banks, questions and quizzes; the marking queue."""
+
+import importlib.util
+
+from django.utils.translation import gettext_lazy as _
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from .models import Question, QuestionBank, QuestionCategory, Quiz
+
+
+class QuestionBankViewSet(SnippetViewSet):
+    model = QuestionBank
+    icon = "folder-open-inverse"
+    list_display = ["name", "unit"]
+    search_fields = ["name"]
+
+
+class QuestionCategoryViewSet(SnippetViewSet):
+    model = QuestionCategory
+    icon = "folder-inverse"
+    list_display = ["path", "bank"]
+    list_filter = ["bank"]
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    list_display = ["__str__", "kind", "points", "category", "bank"]
+    list_filter = ["bank", "kind"]
+
+
+class QuizViewSet(SnippetViewSet):
+    model = Quiz
+    icon = "tasks"
+    list_display = ["title", "module", "attempts_allowed", "pass_percent", "live"]
+    list_filter = ["live"]
+
+
+class QuizzesGroup(SnippetViewSetGroup):
+    menu_label = _("Quizzes")
+    menu_icon = "tasks"
+    menu_order = 250
+    items = (QuizViewSet, QuestionViewSet, QuestionCategoryViewSet, QuestionBankViewSet)
+
+
+register_snippet(QuizzesGroup)
+
+# The import/export screens live in their own module when present.
+if importlib.util.find_spec("dj_learning.quizzes.import_admin") is not None:
+    from . import import_admin  # noqa: F401
