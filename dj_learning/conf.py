@@ -52,6 +52,9 @@ DEFAULTS = {
     # Path of a TrueType (.ttf/.ttc) font with CJK glyphs for PDFs; None uses the
     # font shipped with dj-learning (Droid Sans Fallback).
     "PDF_FONT": None,
+    # Seconds after a quiz attempt's time limit during which answers still count
+    # (network delay, a submit pressed at the last second).
+    "QUIZ_GRACE_SECONDS": 30,
 }
 
 

@@ -506,6 +506,7 @@ class Attempt(models.Model):
         verbose_name = _("quiz attempt")
         verbose_name_plural = _("quiz attempts")
         ordering = ["-started_at"]
+        permissions = [("mark_attempt", _("Can mark answers of quiz attempts"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["quiz", "member", "number"], name="learning_attempt_number"
