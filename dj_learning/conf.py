@@ -55,6 +55,8 @@ DEFAULTS = {
     # Seconds after a quiz attempt's time limit during which answers still count
     # (network delay, a submit pressed at the last second).
     "QUIZ_GRACE_SECONDS": 30,
+    # The largest question file (GIFT, Excel, CSV) an import accepts, in bytes.
+    "QUIZ_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 
