@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -13,4 +13,10 @@ class QuizzesConfig(AppConfig):
 
         from . import services
 
+        # A module with a quiz completes only once its quiz is passed.
         completion.register(services.module_quiz_passed)
+        if apps.is_installed("dj_learning.credits"):
+            from dj_learning.credits.services import sections
+
+            if services.transcript_section not in sections:
+                sections.append(services.transcript_section)

@@ -458,7 +458,6 @@ def _grade(attempt, now):
             )
             for question, result in zip(attempt.questions, grades, strict=True)
         ],
-        batch_size=500,
     )
     attempt.submitted_at = now
     if any(result.state == AnswerState.PENDING for result in grades):
@@ -652,9 +651,12 @@ def mark(answer_id, *, score, comment="", marker, now=None):
                 _("The score must be between 0 and %(points)s.") % {"points": answer.max_score}
             )
         answer.score = score
-        answer.comment = comment
-        answer.marked_by = marker
-        answer.marked_at = now
+        answer.marking = {
+            "by": marker.pk,
+            "name": marker.get_full_name() or marker.get_username(),
+            "at": now.isoformat(),
+            "comment": comment,
+        }
         answer.state = (
             AnswerState.RIGHT
             if score == answer.max_score
@@ -662,7 +664,7 @@ def mark(answer_id, *, score, comment="", marker, now=None):
             if score > 0
             else AnswerState.WRONG
         )
-        answer.save(update_fields=["score", "comment", "marked_by", "marked_at", "state"])
+        answer.save(update_fields=["score", "marking", "state"])
         rows = list(attempt.answers.values_list("state", "score"))
         if attempt.state == AttemptState.MARKING and not any(
             state == AnswerState.PENDING for state, _score in rows
