@@ -1,10 +1,12 @@
 """Quizzes: attempts, limits, time, policies, review, module completion, marking, pages."""
 
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -468,3 +470,61 @@ def test_submitting_and_grading_costs_a_fixed_number_of_queries(
 
 # savepoint + lock + answers insert + attempt update + release
 SUBMIT_QUERIES = 5
+
+
+# -- Concurrency (PostgreSQL) ---------------------------------------------------------------
+
+
+def _in_parallel(count, work):
+    barrier = threading.Barrier(count)
+    results = []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except services.QuizError as error:
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_starts_never_exceed_the_attempt_limit():
+    member = factories.member()
+    quiz = factories.quiz(attempts_allowed=2)
+    first = services.start(member, quiz)
+    services.submit(member, first.pk, {})
+
+    def start_and_submit():
+        attempt = services.start(member, quiz)
+        return services.submit(member, attempt.pk, {})
+
+    results = _in_parallel(4, start_and_submit)
+    assert Attempt.objects.filter(quiz=quiz, member=member).count() == 2
+    assert sum(isinstance(r, Attempt) for r in results) == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_parallel_submits_grade_once():
+    member = factories.member()
+    quiz = factories.quiz()
+    attempt = services.start(member, quiz)
+    seen = []
+    signals.quiz_passed.connect(lambda **kw: seen.append(1), weak=False, dispatch_uid="q")
+    try:
+        results = _in_parallel(4, lambda: services.submit(member, attempt.pk, answers(attempt)))
+    finally:
+        signals.quiz_passed.disconnect(dispatch_uid="q")
+    assert sum(isinstance(r, Attempt) for r in results) == 1
+    assert AttemptAnswer.objects.filter(attempt=attempt).count() == 3
+    assert len(seen) == 1
