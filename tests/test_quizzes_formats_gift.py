@@ -27,7 +27,6 @@ def test_multiple_choice_with_feedback():
             {"id": "b", "text": "red", "fraction": 0.0, "feedback": "wrong, it's yellow"},
             {"id": "c", "text": "blue", "fraction": 0.0, "feedback": "wrong, it's yellow"},
         ],
-        "partial": False,
     }
 
 
@@ -263,7 +262,6 @@ ROUND_TRIP = [
                 {"id": "b", "text": "%50%看起来像权重", "fraction": 0.0, "feedback": ""},
                 {"id": "c", "text": "[html]不是格式", "fraction": -0.25, "feedback": ""},
             ],
-            "partial": False,
         },
         name="名称: 带冒号",
         text="第一行\n第二行：//不是注释",
@@ -302,7 +300,6 @@ ROUND_TRIP = [
                 {"id": "a", "text": "对", "fraction": 1.0, "feedback": ""},
                 {"id": "b", "text": "也对", "fraction": 1.0, "feedback": ""},
             ],
-            "partial": False,
         },
     ),
     question("truefalse", {"answer": True, "feedback_true": "", "feedback_false": "不对"}),

@@ -35,7 +35,6 @@ def test_single_multiple_and_weights():
             {"id": "a", "text": "党代会", "fraction": 1.0, "feedback": ""},
             {"id": "b", "text": "政治局", "fraction": 0.0, "feedback": ""},
         ],
-        "partial": False,
     }
     assert [o["fraction"] for o in multiple["data"]["options"]] == [1.0, 0.0, 1.0, 0.0]
     assert multiple["data"]["partial"] is False

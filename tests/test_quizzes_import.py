@@ -203,3 +203,26 @@ def test_commands_import_and_export(db, tmp_path):
     with pytest.raises(CommandError, match=r"q.gift: Line 1: the answer block opened here"):
         call_command("learning_import_questions", str(path), "--bank", "命令题库", stdout=out)
     assert Question.objects.count() == 3
+
+
+@pytest.mark.parametrize("fmt", ["gift", "xlsx", "csv"])
+def test_export_of_questions_made_in_the_admin_imports_the_same(db, fmt):
+    """Questions as the admin saves them may leave out what the contract lets them
+    (feedback, a single choice's "partial"); the copy has the same answers."""
+    from dj_learning.quizzes.formats import normalise
+    from dj_learning.test import factories
+
+    source = factories.question_bank(name="源")
+    for kind in ("single", "multiple", "truefalse", "fill", "matching", "numerical", "short"):
+        factories.question(kind, bank=source, points="2")
+    filename, content, _type = importing.export_bank(source, fmt)
+    importing.import_questions(filename, content, bank_name="副本")
+    copy = QuestionBank.objects.get(name="副本")
+    expected = [normalise(q) for q in importing.bank_questions(source)]
+    assert importing.bank_questions(copy) == expected
+    assert [q["data"] for q in expected][0]["options"][0] == {
+        "id": "a",
+        "text": "正确选项",
+        "fraction": 1.0,
+        "feedback": "对",
+    }

@@ -56,6 +56,8 @@ class ImportReport:
     kinds: Counter = field(default_factory=Counter)
     categories_created: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
+    # (line or row, kind, category, text) of every question read, for a preview.
+    items: list = field(default_factory=list)
 
 
 def detect_format(filename, content):
@@ -96,14 +98,19 @@ def decode(content):
     raise FormatError(_("The file's text is neither UTF-8 nor GB18030."))
 
 
-def read(filename, content):
-    """Parse a file's bytes; returns ``(format, ParseResult)``."""
+def check_size(size):
+    """Refuse a file over ``QUIZ_IMPORT_MAX_BYTES`` before reading it."""
     limit = settings.QUIZ_IMPORT_MAX_BYTES
-    if len(content) > limit:
+    if size > limit:
         raise FormatError(
             _("The file is %(size)s KB; the largest file accepted is %(limit)s KB.")
-            % {"size": (len(content) + 1023) // 1024, "limit": limit // 1024}
+            % {"size": (size + 1023) // 1024, "limit": limit // 1024}
         )
+
+
+def read(filename, content):
+    """Parse a file's bytes; returns ``(format, ParseResult)``."""
+    check_size(len(content))
     if not content.strip():
         raise FormatError(_("The file is empty."))
     fmt = detect_format(filename, content)
@@ -175,6 +182,7 @@ def import_questions(filename, content, *, bank_name, dry_run=False, unit=None):
                 raise _problem(fmt, position, error) from None
             questions.append(question)
             report.kinds[item["kind"]] += 1
+            report.items.append((position, item["kind"], path, item["text"]))
         Question.objects.bulk_create(questions)
         report.created = len(questions)
         if dry_run:

@@ -111,3 +111,78 @@ def number(value):
 
 def points_text(points):
     return format(Decimal(points).normalize(), "f")
+
+
+def normalise(question):
+    """A question dict as the formats write and read it back.
+
+    Fills in what the data contract lets a question leave out (feedback "",
+    a fill answer's fraction 1, a tolerance 0, a multiple choice's
+    ``partial`` False), drops ``partial`` from single choice (it means
+    nothing there) and keys the formats do not carry. Points become Decimal.
+    """
+    kind = question["kind"]
+    data = question.get("data") or {}
+    if kind in ("single", "multiple"):
+        out = {
+            "options": [
+                {
+                    "id": str(o.get("id", "")),
+                    "text": o.get("text", ""),
+                    "fraction": float(o.get("fraction", 0)),
+                    "feedback": o.get("feedback", "") or "",
+                }
+                for o in data.get("options", [])
+            ]
+        }
+        if kind == "multiple":
+            out["partial"] = bool(data.get("partial", False))
+    elif kind == "truefalse":
+        out = {
+            "answer": data.get("answer"),
+            "feedback_true": data.get("feedback_true", "") or "",
+            "feedback_false": data.get("feedback_false", "") or "",
+        }
+    elif kind == "fill":
+        out = {
+            "answers": [
+                {
+                    "text": a.get("text", ""),
+                    "fraction": float(a.get("fraction", 1)),
+                    "feedback": a.get("feedback", "") or "",
+                }
+                for a in data.get("answers", [])
+            ]
+        }
+    elif kind == "matching":
+        out = {
+            "pairs": [
+                {"id": str(p.get("id", "")), "left": p.get("left", ""), "right": p.get("right", "")}
+                for p in data.get("pairs", [])
+            ]
+        }
+    elif kind == "numerical":
+        out = {
+            "answers": [
+                {
+                    "value": float(a.get("value", 0)),
+                    "tolerance": float(a.get("tolerance", 0) or 0),
+                    "fraction": float(a.get("fraction", 1)),
+                    "feedback": a.get("feedback", "") or "",
+                }
+                for a in data.get("answers", [])
+            ]
+        }
+        if data.get("feedback_other"):
+            out["feedback_other"] = data["feedback_other"]
+    else:
+        out = {"guide": data["guide"]} if data.get("guide") else {}
+    return {
+        "category": question.get("category", "") or "",
+        "kind": kind,
+        "name": question.get("name", "") or "",
+        "text": question.get("text", ""),
+        "points": Decimal(question.get("points", 1)),
+        "explanation": question.get("explanation", "") or "",
+        "data": out,
+    }

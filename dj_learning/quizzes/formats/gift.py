@@ -41,6 +41,7 @@ from . import (
     FormatWarning,
     ParseResult,
     from_percent,
+    normalise,
     number,
     option_id,
     pair_id,
@@ -304,8 +305,6 @@ def _parse_question(block, category):
     data = parse(block, body, inner_start, question_format)
     if kind == "multiple":
         data["partial"] = _flag(block, block.directives.get("partial", "true"))
-    elif kind == "single":
-        data["partial"] = False
     _apply_ids(block, kind, data)
 
     points = block.directives.get("points", "1")
@@ -684,7 +683,7 @@ def dump(questions):
     """
     out = []
     category = ""
-    for index, question in enumerate(questions, start=1):
+    for index, question in enumerate(map(normalise, questions), start=1):
         if question.get("category", "") != category:
             category = question.get("category", "")
             path = "$course$/top" + ("/" + category if category else "")

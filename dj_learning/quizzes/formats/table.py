@@ -40,6 +40,7 @@ from . import (
     FormatWarning,
     ParseResult,
     from_percent,
+    normalise,
     number,
     option_id,
     pair_id,
@@ -237,8 +238,6 @@ def _parse_row(row):
     data = _DATA[kind](row, feedback)
     if kind == "multiple":
         data["partial"] = kind_key == "multiple_partial"
-    elif kind == "single":
-        data["partial"] = False
     if kind not in ("single", "multiple"):
         for letter in LETTERS:
             if row.get(letter):
@@ -608,7 +607,7 @@ def dump_rows(questions):
     than a, b, c… or 1, 2, 3…)."""
     rows = [[header for _key, header in COLUMNS]]
     columns = {key: (index, header) for index, (key, header) in enumerate(COLUMNS)}
-    for index, question in enumerate(questions, start=1):
+    for index, question in enumerate(map(normalise, questions), start=1):
         label = question["name"] or question["text"][:30]
         try:
             cells = _row(question)
@@ -686,7 +685,6 @@ def example_questions():
                     {"id": "c", "text": "中央书记处", "fraction": 0.0, "feedback": ""},
                     {"id": "d", "text": "中央纪律检查委员会", "fraction": 0.0, "feedback": ""},
                 ],
-                "partial": False,
             },
         },
         {
