@@ -455,21 +455,26 @@ def test_the_transcript_lists_the_years_results(member, client):
 
 @pytest.mark.parametrize("count", [10, 100])
 def test_submitting_and_grading_costs_a_fixed_number_of_queries(
-    member, count, django_assert_num_queries
+    member, count, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     bank = factories.question_bank()
     kinds = ("single", "multiple", "truefalse", "fill", "matching", "numerical")
     questions = [factories.question(kinds[i % len(kinds)], bank=bank) for i in range(count)]
-    quiz = factories.quiz(questions=questions)
+    quiz = factories.quiz(questions=questions, shuffle_questions=True, shuffle_options=True)
     attempt = services.start(member, quiz)
     responses = answers(attempt)
-    with django_assert_num_queries(SUBMIT_QUERIES):
+    with (
+        django_assert_num_queries(SUBMIT_QUERIES),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         attempt = services.submit(member, attempt.pk, responses)
-    assert attempt.score == Decimal(count)
+    assert attempt.score == Decimal(count) and attempt.passed
+    assert AttemptAnswer.objects.filter(attempt=attempt, state="right").count() == count
 
 
-# savepoint + lock + answers insert + attempt update + release
-SUBMIT_QUERIES = 5
+# Grading: savepoint, lock the attempt, insert the answers, update the attempt, release.
+# After commit, for a pass: claim the announcement, read the attempt with quiz and member.
+SUBMIT_QUERIES = 7
 
 
 # -- Concurrency (PostgreSQL) ---------------------------------------------------------------
