@@ -3,8 +3,16 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from dj_learning.quizzes.formats import FormatError, gift
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English here; the Chinese ones have their own test."""
+    with translation.override("en"):
+        yield
 
 
 def one(text):
@@ -371,3 +379,9 @@ def test_dump_refuses_what_gift_cannot_hold():
     )
     with pytest.raises(ValueError, match="cannot be written in GIFT"):
         gift.dump([bad])
+
+
+def test_errors_speak_the_users_language():
+    with translation.override("zh-hans"), pytest.raises(FormatError) as error:
+        gift.parse("题目 {=甲 ~乙")
+    assert str(error.value) == "第 1 行：此处开始的答案块没有以“}”结束。"

@@ -4,11 +4,19 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook, load_workbook
 
 from dj_learning.quizzes.formats import FormatError, option_id, table
 
 HEADER = ["题型", "题干", "选项A", "选项B", "选项C", "选项D", "答案", "解析", "分值", "分类"]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English here; the Chinese ones have their own test."""
+    with translation.override("en"):
+        yield
 
 
 def rows(*lines, header=HEADER):
@@ -222,3 +230,9 @@ def test_dump_refuses_what_the_table_cannot_hold():
     }
     with pytest.raises(ValueError, match="question 1 .* cannot be written in the table"):
         table.dump_rows([seven])
+
+
+def test_errors_speak_the_users_language():
+    with translation.override("zh-hans"), pytest.raises(FormatError) as error:
+        table.parse_rows(rows(["单选题", "Q", "a", "b", "", "", "E", "", "", ""]))
+    assert str(error.value) == "第 2 行，G (答案) 列：“E”不在选项 AB 之中。"

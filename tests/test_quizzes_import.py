@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from dj_learning.quizzes import importing
 from dj_learning.quizzes.formats import FormatError, table
@@ -24,6 +25,13 @@ $CATEGORY: 安全生产
 
 一段说明，没有答案。
 """
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Messages in English here; the Chinese ones have their own test."""
+    with translation.override("en"):
+        yield
 
 
 def fields(bank):
