@@ -533,3 +533,23 @@ def test_parallel_submits_grade_once():
     assert sum(isinstance(r, Attempt) for r in results) == 1
     assert AttemptAnswer.objects.filter(attempt=attempt).count() == 3
     assert len(seen) == 1
+
+
+def test_the_transcript_pdf_lists_the_years_results(demo, tmp_path):
+    import subprocess
+
+    from dj_learning.credits import services as credits
+    from dj_learning.credits.documents import transcript_pdf
+    from dj_learning.orgs.models import Unit
+
+    member = factories.member(unit=Unit.objects.get(code="national"), name="考试党员")
+    quiz = factories.quiz(title="二〇二六年度党员考试")
+    attempt = services.start(member, quiz)
+    services.submit(member, attempt.pk, answers(attempt, right=False))
+    path = tmp_path / "t.pdf"
+    path.write_bytes(transcript_pdf(credits.transcript(member)))
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    assert "测验与考试成绩" in text and "二〇二六年度党员考试" in text
+    assert "0/3" in text.replace(" ", "") and "未通过" in text
