@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from cms_site.demo import courses
+from cms_site.demo import courses, quizzes
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
@@ -46,6 +46,7 @@ class Command(BaseCommand):
             self._load_account(account, data["password"])
         if not without_courses:
             courses.load(fixture.parent)
+            quizzes.load(fixture.parent)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {Unit.objects.count()} units, "
