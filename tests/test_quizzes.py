@@ -1,5 +1,6 @@
 """Quizzes: attempts, limits, time, policies, review, module completion, marking, pages."""
 
+import json
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -553,3 +554,22 @@ def test_the_transcript_pdf_lists_the_years_results(demo, tmp_path):
     ).stdout
     assert "测验与考试成绩" in text and "二〇二六年度党员考试" in text
     assert "0/3" in text.replace(" ", "") and "未通过" in text
+
+
+def test_editors_get_question_data_problems_in_their_language(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("editor1", "e@example.cn", "x")
+    client.force_login(admin)
+    bank = factories.question_bank()
+    form = {"bank": bank.pk, "kind": "single", "text": "题干", "points": "1", "explanation": ""}
+    url = reverse("wagtailsnippets_learning_quizzes_question:add")
+    response = client.post(url, {**form, "data": '{"options": [{"id": "a", "text": "唯一"}]}'})
+    assert "选择题至少需要两个选项" in response.content.decode()
+    assert "题干" in response.content.decode()  # the rejected form keeps its input
+    assert not Question.objects.exists()
+    good = {"options": [{"id": "a", "text": "对", "fraction": 1}, {"id": "b", "text": "错"}]}
+    client.post(url, {**form, "data": json.dumps(good)})
+    assert Question.objects.get().data["options"][0]["text"] == "对"
+    for model in ("quiz", "question", "questionbank", "questioncategory"):
+        assert (
+            client.get(reverse(f"wagtailsnippets_learning_quizzes_{model}:add")).status_code == 200
+        )

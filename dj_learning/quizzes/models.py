@@ -260,7 +260,17 @@ class Question(index.Indexed, models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    data = models.JSONField(_("answers"), default=dict, blank=True)
+    data = models.JSONField(
+        _("answers"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "The options and answers in JSON, shaped by the question type (see the quizzes "
+            'documentation). Single choice, for example: {"options": [{"id": "a", "text": '
+            '"…", "fraction": 1}, {"id": "b", "text": "…", "fraction": 0}]}. Importing '
+            "questions from a GIFT or Excel file is easier for many questions."
+        ),
+    )
     tags = TaggableManager(through=QuestionTag, blank=True, verbose_name=_("tags"))
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
