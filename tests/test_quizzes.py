@@ -573,3 +573,32 @@ def test_editors_get_question_data_problems_in_their_language(client, django_use
         assert (
             client.get(reverse(f"wagtailsnippets_learning_quizzes_{model}:add")).status_code == 200
         )
+
+
+def test_the_attempt_and_result_pages_cost_the_same_queries_for_10_and_100_questions(
+    member, client
+):
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(member.user)
+    counts = []
+    for count in (10, 100):
+        bank = factories.question_bank()
+        kinds = ("single", "multiple", "truefalse", "fill", "matching", "numerical")
+        questions = [factories.question(kinds[i % len(kinds)], bank=bank) for i in range(count)]
+        attempt = services.start(member, factories.quiz(questions=questions))
+        page = reverse("dj_learning:quiz_attempt", args=[attempt.pk])
+        with CaptureQueriesContext(connection) as on_page:
+            assert client.get(page).status_code == 200
+        services.submit(member, attempt.pk, answers(attempt))
+        result = reverse("dj_learning:quiz_result", args=[attempt.pk])
+        with CaptureQueriesContext(connection) as on_result:
+            assert f"{count} / {count}" in client.get(result).content.decode()
+        counts.append((len(on_page), len(on_result)))
+    assert counts[0] == counts[1]
+    assert counts[1][0] <= ATTEMPT_PAGE_QUERIES and counts[1][1] <= RESULT_PAGE_QUERIES, counts
+
+
+# session, user, member (with unit), attempt with quiz (+ Wagtail's site lookup for the page)
+ATTEMPT_PAGE_QUERIES = 6
+RESULT_PAGE_QUERIES = 7

@@ -30,9 +30,11 @@ def _member(request):
 
 
 def _attempt(request, attempt_id):
-    attempt = services.attempt_for(_member(request), attempt_id)
+    member = _member(request)
+    attempt = services.attempt_for(member, attempt_id)
     if attempt is None:
         raise Http404
+    attempt.member = member  # the member read once, not again through the attempt
     return attempt
 
 
