@@ -29,7 +29,6 @@ APP_DEPENDENCIES = {
     "dj_learning.quizzes": [
         "dj_learning.courses",
         "dj_learning.members",
-        "dj_learning.orgs",
         "wagtail.images",
         "wagtail.snippets",
         "taggit",
