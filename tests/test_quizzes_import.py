@@ -234,3 +234,26 @@ def test_export_of_questions_made_in_the_admin_imports_the_same(db, fmt):
         "fraction": 1.0,
         "feedback": "对",
     }
+
+
+def test_import_queries_do_not_grow_with_the_questions(db):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(count, bank):
+        text = "$CATEGORY: 党史\n\n" + "\n\n".join(f"第{n}题{{T}}" for n in range(count))
+        with CaptureQueriesContext(connection) as captured:
+            importing.import_questions("q.gift", text.encode(), bank_name=bank)
+        sql = [q["sql"] for q in captured.captured_queries]
+        inserts = [q for q in sql if q.startswith('INSERT INTO "learning_quizzes_question" ')]
+        return len(sql) - len(inserts), len(inserts)
+
+    # The bank, its categories, a new category and savepoints: the same for 10 or
+    # 200 questions; the questions go in one insert (in batches of 999 parameters
+    # on SQLite, about 80 questions each).
+    few, few_inserts = queries(10, "甲")
+    many, many_inserts = queries(200, "乙")
+    assert few == many <= 17
+    assert few_inserts == 1
+    assert many_inserts <= 3
+    assert Question.objects.filter(bank__name="乙").count() == 200
