@@ -232,7 +232,7 @@ def result(request, attempt_id: int):
             "question": item.question,
             "response": item.response,
             "state": item.answer.state if item.answer and allowed else None,
-            "score": item.answer.score if item.answer else None,
+            "score": item.answer.score if item.answer and allowed else None,
             "max_score": item.answer.max_score if item.answer else None,
             "right_answer": item.right_answer,
             "explanation": item.explanation,
