@@ -26,6 +26,13 @@ APP_DEPENDENCIES = {
         "dj_learning.members",
         "dj_learning.pdf",
     ],
+    "dj_learning.quizzes": [
+        "dj_learning.courses",
+        "dj_learning.members",
+        "wagtail.images",
+        "wagtail.snippets",
+        "taggit",
+    ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
     "dj_learning.themes": [
         "dj_learning.members",

@@ -54,6 +54,11 @@ DEFAULTS = {
     "PDF_FONT": None,
     # Seconds a resolved theme stays cached (saving a theme or a unit drops them all at once).
     "THEME_CACHE_SECONDS": 3600,
+    # Seconds after a quiz attempt's time limit during which answers still count
+    # (network delay, a submit pressed at the last second).
+    "QUIZ_GRACE_SECONDS": 30,
+    # The largest question file (GIFT, Excel, CSV) an import accepts, in bytes.
+    "QUIZ_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
 }
 
 

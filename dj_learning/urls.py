@@ -28,6 +28,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.credits")
             else []
         ),
+        *(
+            [path("", include("dj_learning.quizzes.urls"))]
+            if apps.is_installed("dj_learning.quizzes")
+            else []
+        ),
     ],
     "dj_learning",
 )

@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "dj_learning.courses",
     "dj_learning.pdf",
     "dj_learning.credits",
+    "dj_learning.quizzes",
     "dj_learning.api",
     "dj_learning.themes",
     "wagtail.contrib.forms",

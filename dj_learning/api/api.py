@@ -131,3 +131,8 @@ if apps.is_installed("dj_learning.credits"):
     from dj_learning.credits.api import router as credits_router
 
     api.add_router("/", credits_router)
+
+if apps.is_installed("dj_learning.quizzes"):
+    from dj_learning.quizzes.api import router as quizzes_router
+
+    api.add_router("/", quizzes_router)

@@ -12,7 +12,10 @@ The quizzes app, for example, registers "the module's quiz is passed"::
     completion.register(quiz_passed)
 
 A requirement takes a member and a module page and returns True when it is
-met. Every registered requirement must hold for the module to complete.
+met. It may carry a ``describe(member, module)`` attribute returning what the
+member still has to do, as a list of messages (safe HTML allowed, a link to
+the quiz for example); the module page shows them. Every registered
+requirement must hold for the module to complete.
 Whoever makes a requirement true later (a quiz graded) calls
 ``dj_learning.courses.services.try_complete(member, module)`` again.
 """
@@ -34,3 +37,13 @@ def unregister(requirement):
 
 def requirements_met(member, module):
     return all(requirement(member, module) for requirement in _requirements)
+
+
+def unmet(member, module):
+    """Messages for the requirements not met: each one's ``describe``, else ``None``."""
+    messages = []
+    for requirement in _requirements:
+        if not requirement(member, module):
+            describe = getattr(requirement, "describe", None)
+            messages.extend(describe(member, module) if describe else [None])
+    return messages

@@ -301,7 +301,9 @@ def missing_for_completion(member, module):
         for prerequisite in module.prerequisites.all():
             if prerequisite.pk not in done:
                 missing.append(_("complete “%(title)s” first") % {"title": prerequisite.title})
-    if not completion.requirements_met(member, module):
+    unmet = completion.unmet(member, module)
+    missing.extend(message for message in unmet if message is not None)
+    if None in unmet:
         missing.append(_("other requirements of the module are not met yet"))
     return missing
 

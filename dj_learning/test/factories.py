@@ -186,3 +186,99 @@ def member_with_completions(count, unit):
         for m in modules
     )
     return learner
+
+
+# -- Quizzes -------------------------------------------------------------------
+
+#: A right answer for each question kind made by ``question()``, as a member sends it.
+RIGHT_RESPONSES = {
+    "single": "a",
+    "multiple": ["a", "b"],
+    "truefalse": True,
+    "fill": "北京",
+    "matching": {"1": "一", "2": "二"},
+    "numerical": "3.14",
+    "short": "我的回答",
+}
+
+_QUESTION_DATA = {
+    "single": {
+        "options": [
+            {"id": "a", "text": "正确选项", "fraction": 1.0, "feedback": "对"},
+            {"id": "b", "text": "错误选项", "fraction": 0.0, "feedback": "错"},
+            {"id": "c", "text": "另一个错误选项", "fraction": 0.0, "feedback": ""},
+        ],
+    },
+    "multiple": {
+        "options": [
+            {"id": "a", "text": "甲", "fraction": 0.5, "feedback": ""},
+            {"id": "b", "text": "乙", "fraction": 0.5, "feedback": ""},
+            {"id": "c", "text": "丙", "fraction": -1.0, "feedback": ""},
+            {"id": "d", "text": "丁", "fraction": -1.0, "feedback": ""},
+        ],
+        "partial": True,
+    },
+    "truefalse": {"answer": True, "feedback_true": "", "feedback_false": ""},
+    "fill": {"answers": [{"text": "北京", "fraction": 1.0, "feedback": ""}]},
+    "matching": {
+        "pairs": [
+            {"id": "1", "left": "1", "right": "一"},
+            {"id": "2", "left": "2", "right": "二"},
+            {"id": "3", "left": "", "right": "三"},
+        ]
+    },
+    "numerical": {"answers": [{"value": 3.14, "tolerance": 0.01, "fraction": 1.0, "feedback": ""}]},
+    "short": {},
+}
+
+
+def question_bank(*, name=None, unit=None):
+    from dj_learning.quizzes.models import QuestionBank
+
+    return QuestionBank.objects.create(name=name or f"题库{next(_seq)}", unit=unit)
+
+
+def question_category(*, bank=None, path=None):
+    from dj_learning.quizzes.models import QuestionCategory
+
+    bank = bank or question_bank()
+    return QuestionCategory.objects.create(bank=bank, path=path or f"分类{next(_seq)}")
+
+
+def question(
+    kind="single", *, bank=None, category=None, points="1", text=None, data=None, **fields
+):
+    """A valid question of ``kind``; ``RIGHT_RESPONSES[kind]`` answers it right."""
+    import copy
+    from decimal import Decimal
+
+    from dj_learning.quizzes.models import Question
+
+    if bank is None:
+        bank = category.bank if category else question_bank()
+    n = next(_seq)
+    return Question.objects.create(
+        bank=bank,
+        category=category,
+        kind=kind,
+        text=text or f"第{n}题",
+        points=Decimal(points),
+        data=copy.deepcopy(_QUESTION_DATA[kind]) if data is None else data,
+        explanation=fields.pop("explanation", f"解析{n}"),
+        **fields,
+    )
+
+
+def quiz(*, questions=None, kinds=("single", "truefalse", "fill"), **fields):
+    """A quiz with ``questions`` (one new question of each of ``kinds`` by default).
+
+    Questions keep their order and options by default, so tests can answer by position.
+    """
+    from dj_learning.quizzes.services import create_quiz
+
+    if questions is None:
+        bank = question_bank()
+        questions = [question(kind, bank=bank) for kind in kinds]
+    fields.setdefault("shuffle_questions", False)
+    fields.setdefault("shuffle_options", False)
+    return create_quiz(fields.pop("title", f"测验{next(_seq)}"), questions=questions, **fields)

@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from cms_site.demo import courses
+from cms_site.demo import courses, quizzes
 from cms_site.demo import themes as demo_themes
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
@@ -48,6 +48,7 @@ class Command(BaseCommand):
         demo_themes.load(port)
         if not without_courses:
             courses.load(fixture.parent)
+            quizzes.load(fixture.parent)
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {Unit.objects.count()} units, "

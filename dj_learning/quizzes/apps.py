@@ -1,0 +1,22 @@
+from django.apps import AppConfig, apps
+from django.utils.translation import gettext_lazy as _
+
+
+class QuizzesConfig(AppConfig):
+    name = "dj_learning.quizzes"
+    label = "learning_quizzes"
+    verbose_name = _("Quizzes")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from dj_learning.courses import completion
+
+        from . import services
+
+        # A module with a quiz completes only once its quiz is passed.
+        completion.register(services.module_quiz_passed)
+        if apps.is_installed("dj_learning.credits"):
+            from dj_learning.credits.services import sections
+
+            if services.transcript_section not in sections:
+                sections.append(services.transcript_section)

@@ -1,0 +1,339 @@
+"""Question import and export, and quiz reports, in the Wagtail admin.
+
+Import is two steps: the upload is checked with a dry run and previewed; the
+editor confirms, and the same file is imported. Between the steps the file
+waits in the cache under a random token that is also kept in the editor's
+session, so nobody else can confirm it and nothing lands on a public disk; it
+expires after an hour.
+
+Permissions: importing needs ``learning_quizzes.add_question`` (and
+``add_questionbank`` to create a bank); exporting needs
+``learning_quizzes.change_question``. A bank owned by a unit is open only to
+users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
+"""
+
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.admin.widgets import Button
+
+from dj_learning.orgs import scope
+
+from . import importing, reports
+from .formats import FormatError, table
+from .models import QuestionBank, QuestionKind, Quiz
+
+IMPORT_PERMISSION = "learning_quizzes.add_question"
+BANK_PERMISSION = "learning_quizzes.add_questionbank"
+EXPORT_PERMISSION = "learning_quizzes.change_question"
+_SESSION_KEY = "dj_learning_question_import"
+_CACHE_SECONDS = 3600
+FORMAT_LABELS = {"gift": "GIFT", "xlsx": "Excel", "csv": "CSV"}
+
+
+def visible_banks(user):
+    """The banks ``user`` may import into and export."""
+    banks = QuestionBank.objects.select_related("unit")
+    if scope.sees_everything(user):
+        return banks
+    return banks.filter(Q(unit__isnull=True) | Q(unit__in=scope.visible_units(user)))
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Question file"),
+        help_text=gettext_lazy("GIFT (.gift, .txt), Excel (.xlsx) or CSV (.csv)."),
+    )
+    bank = forms.CharField(
+        label=gettext_lazy("Question bank"),
+        max_length=200,
+        help_text=gettext_lazy("An existing bank, or the name of a new one."),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_bank(self):
+        name = self.cleaned_data["bank"].strip()
+        bank = QuestionBank.objects.select_related("unit").filter(name=name).first()
+        if bank is None:
+            if not self.user.has_perm(BANK_PERMISSION):
+                raise forms.ValidationError(_("There is no bank of that name."))
+        elif not visible_banks(self.user).filter(pk=bank.pk).exists():
+            raise forms.ValidationError(_("That bank belongs to a unit outside your scope."))
+        return name
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload is None:  # the confirm step re-checks the bank only
+            return upload
+        try:
+            importing.check_size(upload.size)
+        except FormatError as error:
+            raise forms.ValidationError(str(error)) from None
+        return upload
+
+
+def _require(user, permission):
+    if not user.has_perm(permission):
+        raise PermissionDenied
+
+
+def _kinds(report):
+    labels = dict(QuestionKind.choices)
+    return [(labels.get(kind, kind), count) for kind, count in sorted(report.kinds.items())]
+
+
+def question_import(request):
+    _require(request.user, IMPORT_PERMISSION)
+    if request.method == "POST" and request.POST.get("token"):
+        return _confirm(request)
+    form = ImportForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        content = upload.read()
+        try:
+            report = importing.import_questions(
+                upload.name, content, bank_name=form.cleaned_data["bank"], dry_run=True
+            )
+        except FormatError as error:
+            form.add_error("file", str(error))
+        else:
+            token = secrets.token_urlsafe(24)
+            cache.set(
+                _cache_key(token),
+                {
+                    "user": request.user.pk,
+                    "filename": upload.name,
+                    "bank": form.cleaned_data["bank"],
+                    "content": content,
+                },
+                _CACHE_SECONDS,
+            )
+            request.session[_SESSION_KEY] = token
+            return render(
+                request,
+                "dj_learning/quizzes/admin/question_import_preview.html",
+                {
+                    "title": _("Import questions: check and confirm"),
+                    "report": report,
+                    "kinds": _kinds(report),
+                    "items": [
+                        (position, dict(QuestionKind.choices).get(kind, kind), category, text)
+                        for position, kind, category, text in report.items[:200]
+                    ],
+                    "more": max(0, len(report.items) - 200),
+                    "token": token,
+                    "filename": upload.name,
+                },
+            )
+    banks = [
+        (bank, list(FORMAT_LABELS.items())) for bank in visible_banks(request.user).order_by("name")
+    ]
+    return render(
+        request,
+        "dj_learning/quizzes/admin/question_import.html",
+        {
+            "title": _("Import questions"),
+            "form": form,
+            "banks": banks,
+            "can_export": request.user.has_perm(EXPORT_PERMISSION),
+        },
+    )
+
+
+def _cache_key(token):
+    return f"dj_learning:question-import:{token}"
+
+
+def _confirm(request):
+    token = request.POST["token"]
+    pending = cache.get(_cache_key(token))
+    if (
+        not secrets.compare_digest(str(request.session.get(_SESSION_KEY, "")), token)
+        or pending is None
+        or pending["user"] != request.user.pk
+    ):
+        messages.error(request, _("The upload has expired; choose the file again."))
+        return redirect("learning_question_import")
+    # The bank may have changed hands since the preview: check again.
+    form = ImportForm({"bank": pending["bank"]}, user=request.user)
+    form.fields["file"].required = False
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("bank", [])))
+        return redirect("learning_question_import")
+    try:
+        report = importing.import_questions(
+            pending["filename"], pending["content"], bank_name=pending["bank"]
+        )
+    except FormatError as error:
+        messages.error(request, str(error))
+        return redirect("learning_question_import")
+    finally:
+        cache.delete(_cache_key(token))
+        request.session.pop(_SESSION_KEY, None)
+    messages.success(
+        request,
+        _("Imported %(count)s questions into “%(bank)s”.")
+        % {"count": report.created, "bank": report.bank},
+    )
+    return redirect("learning_question_import")
+
+
+def question_export(request, bank_id, fmt):
+    _require(request.user, EXPORT_PERMISSION)
+    if fmt not in importing.FORMATS:
+        raise Http404
+    bank = get_object_or_404(visible_banks(request.user), pk=bank_id)
+    try:
+        filename, content, content_type = importing.export_bank(bank, fmt)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("learning_question_import")
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = _attachment(filename)
+    return response
+
+
+def question_template(request, fmt):
+    _require(request.user, IMPORT_PERMISSION)
+    if fmt == "xlsx":
+        content, content_type = table.template_xlsx(), importing.CONTENT_TYPES["xlsx"]
+    elif fmt == "csv":
+        content, content_type = table.template_csv().encode(), importing.CONTENT_TYPES["csv"]
+    else:
+        raise Http404
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = _attachment(_("question-template") + "." + fmt)
+    return response
+
+
+def _attachment(filename):
+    from urllib.parse import quote
+
+    return f"attachment; filename*=UTF-8''{quote(filename)}"
+
+
+@hooks.register("register_admin_urls")
+def register_question_import_urls():
+    return [
+        path("learning/questions/import/", question_import, name="learning_question_import"),
+        path(
+            "learning/questions/banks/<int:bank_id>/export.<str:fmt>",
+            question_export,
+            name="learning_question_export",
+        ),
+        path(
+            "learning/questions/template.<str:fmt>",
+            question_template,
+            name="learning_question_template",
+        ),
+    ]
+
+
+class _ImportMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(IMPORT_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_question_import_menu_item():
+    return _ImportMenuItem(
+        gettext_lazy("Import questions"),
+        reverse("learning_question_import"),
+        icon_name="upload",
+        order=251,
+    )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def question_bank_export_buttons(snippet, user, next_url=None):
+    if not isinstance(snippet, QuestionBank) or not user.has_perm(EXPORT_PERMISSION):
+        return
+    # One query per listing, not per row: the visible bank ids, kept on the user.
+    visible = getattr(user, "_learning_visible_banks", None)
+    if visible is None:
+        visible = set(visible_banks(user).values_list("pk", flat=True))
+        user._learning_visible_banks = visible
+    if snippet.pk not in visible:
+        return
+    for fmt, label in FORMAT_LABELS.items():
+        yield Button(
+            _("Export %(format)s") % {"format": label},
+            reverse("learning_question_export", args=[snippet.pk, fmt]),
+            icon_name="download",
+            priority=50,
+        )
+
+
+# -- Reports ------------------------------------------------------------------------
+
+
+def _require_reports(user):
+    if not reports.can_see_reports(user):
+        raise PermissionDenied
+
+
+def quiz_reports(request):
+    _require_reports(request.user)
+    return render(
+        request,
+        "dj_learning/quizzes/admin/quiz_reports.html",
+        {"title": _("Quiz reports"), "quizzes": reports.quiz_summaries(request.user)},
+    )
+
+
+def quiz_report(request, quiz_id):
+    _require_reports(request.user)
+    quiz = get_object_or_404(Quiz, pk=quiz_id)
+    distribution = reports.score_distribution(request.user, quiz)
+    top = max((count for _low, _high, count in distribution), default=0)
+    return render(
+        request,
+        "dj_learning/quizzes/admin/quiz_report.html",
+        {
+            "title": _("Quiz report: %(quiz)s") % {"quiz": quiz.title},
+            "quiz": quiz,
+            "distribution": [
+                (low, high, count, round(count * 100 / top) if top else 0)
+                for low, high, count in distribution
+            ],
+            "graded": sum(count for _low, _high, count in distribution),
+            "questions": reports.question_stats(request.user, quiz),
+        },
+    )
+
+
+@hooks.register("register_admin_urls")
+def register_quiz_report_urls():
+    return [
+        path("learning/quizzes/reports/", quiz_reports, name="learning_quiz_reports"),
+        path("learning/quizzes/reports/<int:quiz_id>/", quiz_report, name="learning_quiz_report"),
+    ]
+
+
+class _ReportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return reports.can_see_reports(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_quiz_reports_menu_item():
+    return _ReportsMenuItem(
+        gettext_lazy("Quiz reports"),
+        reverse("learning_quiz_reports"),
+        icon_name="table",
+        order=252,
+    )

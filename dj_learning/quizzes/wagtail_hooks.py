@@ -1,0 +1,83 @@
+"""Admin registrations of quizzes: snippets for banks, questions and quizzes; the marking queue."""
+
+import importlib.util
+
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from . import admin_views
+from .models import Question, QuestionBank, QuestionCategory, Quiz
+
+
+class QuestionBankViewSet(SnippetViewSet):
+    model = QuestionBank
+    icon = "folder-open-inverse"
+    list_display = ["name", "unit"]
+    search_fields = ["name"]
+
+
+class QuestionCategoryViewSet(SnippetViewSet):
+    model = QuestionCategory
+    icon = "folder-inverse"
+    list_display = ["path", "bank"]
+    list_filter = ["bank"]
+
+
+class QuestionViewSet(SnippetViewSet):
+    model = Question
+    icon = "help"
+    list_display = ["__str__", "kind", "points", "category", "bank"]
+    list_filter = ["bank", "kind"]
+
+
+class QuizViewSet(SnippetViewSet):
+    model = Quiz
+    icon = "tasks"
+    list_display = ["title", "module", "attempts_allowed", "pass_percent", "live"]
+    list_filter = ["live"]
+
+
+class QuizzesGroup(SnippetViewSetGroup):
+    menu_label = _("Quizzes")
+    menu_icon = "tasks"
+    menu_order = 250
+    items = (QuizViewSet, QuestionViewSet, QuestionCategoryViewSet, QuestionBankViewSet)
+
+
+register_snippet(QuizzesGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_marking_urls():
+    return [
+        path("learning/marking/", admin_views.marking_queue, name="learning_marking"),
+        path("learning/marking/<int:answer_id>/", admin_views.mark, name="learning_mark_answer"),
+    ]
+
+
+class MarkerMenuItem(MenuItem):
+    def is_shown(self, request):
+        return request.user.has_perm(admin_views.MARK_PERMISSION)
+
+
+@hooks.register("register_admin_menu_item")
+def register_marking_menu_item():
+    return MarkerMenuItem(_("Marking"), reverse("learning_marking"), icon_name="edit", order=252)
+
+
+@hooks.register("register_permissions")
+def register_marking_permission():
+    from django.contrib.auth.models import Permission
+
+    return Permission.objects.filter(
+        content_type__app_label="learning_quizzes", codename="mark_attempt"
+    )
+
+
+# The import/export screens live in their own module when present.
+if importlib.util.find_spec("dj_learning.quizzes.import_admin") is not None:
+    from . import import_admin  # noqa: F401
