@@ -27,6 +27,14 @@ APP_DEPENDENCIES = {
         "dj_learning.pdf",
     ],
     "dj_learning.api": ["dj_learning.members", "dj_learning.orgs"],
+    "dj_learning.rewards": [
+        "dj_learning.credits",
+        "dj_learning.courses",
+        "dj_learning.members",
+        "dj_learning.orgs",
+        "wagtail.images",
+        "django_q",
+    ],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
 

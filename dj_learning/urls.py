@@ -28,6 +28,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.credits")
             else []
         ),
+        *(
+            [path("", include("dj_learning.rewards.urls"))]
+            if apps.is_installed("dj_learning.rewards")
+            else []
+        ),
     ],
     "dj_learning",
 )

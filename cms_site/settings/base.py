@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "dj_learning.courses",
     "dj_learning.pdf",
     "dj_learning.credits",
+    "dj_learning.rewards",
     "dj_learning.api",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",

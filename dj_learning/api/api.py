@@ -131,3 +131,8 @@ if apps.is_installed("dj_learning.credits"):
     from dj_learning.credits.api import router as credits_router
 
     api.add_router("/", credits_router)
+
+if apps.is_installed("dj_learning.rewards"):
+    from dj_learning.rewards.api import router as rewards_router
+
+    api.add_router("/", rewards_router)
