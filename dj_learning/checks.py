@@ -31,7 +31,6 @@ APP_DEPENDENCIES = {
         "dj_learning.credits",
         "dj_learning.courses",
         "dj_learning.members",
-        "dj_learning.orgs",
         "wagtail.images",
         "django_q",
     ],

@@ -449,3 +449,25 @@ def test_points_in_the_transcript(tree, member, client):
     client.force_login(member.user)
     page = client.get("/learning/transcript/").content.decode()
     assert "Points earned" in page and "Activity check-in" in page and ">13<" in page
+
+
+# -- The demo --------------------------------------------------------------------------------
+
+
+def test_the_demo_has_rules_catalogs_and_a_history_for_member(demo_courses, client):
+    from django.contrib.auth import get_user_model
+
+    from dj_learning.rewards.models import CatalogItem, PointRule
+
+    assert PointRule.objects.filter(unit__code="region-2").count() == 8
+    assert CatalogItem.objects.filter(unit__code="region-1", image__isnull=False).count() == 4
+    member = get_user_model().objects.get(username="member").learning_member
+    texts = [e.description for e in services.history(member)]
+    assert "Checked in at 主题党日" in " ".join(texts) and any("completed" in t for t in texts)
+    before = services.balance_of(member)
+    call_command("learning_demo", verbosity=0)
+    assert services.balance_of(member) == before
+    assert services.check_ledger() == []
+    client.force_login(member.user)
+    page = client.get("/learning/rewards/", HTTP_HOST="127.0.0.1").content.decode()
+    assert "党徽" in page and "帆布袋" not in page and "<img" in page

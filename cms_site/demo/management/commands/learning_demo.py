@@ -10,6 +10,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms_site.demo import courses
+from cms_site.demo import rewards as demo_rewards
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
@@ -44,6 +45,7 @@ class Command(BaseCommand):
         self._schedules()
         for account in data["accounts"]:
             self._load_account(account, data["password"])
+        demo_rewards.load()
         if not without_courses:
             courses.load(fixture.parent)
         self.stdout.write(
@@ -111,6 +113,7 @@ class Command(BaseCommand):
         for func, name, hour in [
             ("dj_learning.credits.tasks.remind_members_behind", "提醒学习计划未完成的党员", 9),
             ("dj_learning.credits.tasks.backfill_credits", "补记遗漏的学分", 3),
+            ("dj_learning.rewards.tasks.check_ledger", "核对积分账与余额", 4),
         ]:
             Schedule.objects.update_or_create(
                 func=func,
