@@ -344,6 +344,7 @@ def test_fifty_redemptions_of_the_last_item_one_after_the_other(tree, member):
 @pytest.fixture
 def signed_in(client, member):
     client.force_login(member.user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -441,13 +442,12 @@ def test_points_pages_need_a_member(client, tree):
     assert client.get("/learning/points/").status_code == 404
 
 
-def test_points_in_the_transcript(tree, member, client):
+def test_points_in_the_transcript(tree, member, signed_in):
     factories.point_rule(unit=tree["r1"], action=Action.CHECK_IN, points=5)
     services.award(member, Action.CHECK_IN, title="a")
     services.award(member, Action.CHECK_IN, title="b")
     factories.points(member, 3)
-    client.force_login(member.user)
-    page = client.get("/learning/transcript/").content.decode()
+    page = signed_in.get("/learning/transcript/").content.decode()
     assert "Points earned" in page and "Activity check-in" in page and ">13<" in page
 
 
@@ -471,3 +471,19 @@ def test_the_demo_has_rules_catalogs_and_a_history_for_member(demo_courses, clie
     client.force_login(member.user)
     page = client.get("/learning/rewards/", HTTP_HOST="127.0.0.1").content.decode()
     assert "党徽" in page and "帆布袋" not in page and "<img" in page
+
+
+def test_points_in_the_transcript_pdf(tree, member):
+    import io
+
+    from pypdf import PdfReader
+
+    from dj_learning.credits import services as credits
+    from dj_learning.credits.documents import transcript_pdf
+
+    factories.point_rule(unit=tree["r1"], action=Action.CHECK_IN, points=5)
+    services.award(member, Action.CHECK_IN, title="a")
+    with translation.override("zh-hans"):
+        content = transcript_pdf(credits.transcript(member))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+    assert "获得积分" in text and "活动签到" in text
