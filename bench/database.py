@@ -6,13 +6,15 @@ SQLite by default: a new file under ``bench/results/`` (never the demo's
 database the URL names is not touched.
 """
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 BENCH_DIR = Path(__file__).resolve().parent
 SQLITE_PATH = BENCH_DIR / "results" / "bench.sqlite3"
-PG_NAME = "dj_learning_bench"
+# BENCH_PG_NAME lets several people bench on one server without dropping each other's.
+PG_NAME = os.environ.get("BENCH_PG_NAME", "dj_learning_bench")
 PG_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 

@@ -41,6 +41,13 @@ APP_DEPENDENCIES = {
         "wagtail.images",
         "wagtail.snippets",
     ],
+    "dj_learning.rewards": [
+        "dj_learning.credits",
+        "dj_learning.courses",
+        "dj_learning.members",
+        "wagtail.images",
+        "django_q",
+    ],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
 

@@ -33,6 +33,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.quizzes")
             else []
         ),
+        *(
+            [path("", include("dj_learning.rewards.urls"))]
+            if apps.is_installed("dj_learning.rewards")
+            else []
+        ),
     ],
     "dj_learning",
 )

@@ -17,6 +17,7 @@ GROUPS = [
     "credits_batch",
     "credits_report",
     "quiz",
+    "points",
 ]
 
 

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "dj_learning.pdf",
     "dj_learning.credits",
     "dj_learning.quizzes",
+    "dj_learning.rewards",
     "dj_learning.api",
     "dj_learning.themes",
     "wagtail.contrib.forms",

@@ -136,3 +136,7 @@ if apps.is_installed("dj_learning.quizzes"):
     from dj_learning.quizzes.api import router as quizzes_router
 
     api.add_router("/", quizzes_router)
+if apps.is_installed("dj_learning.rewards"):
+    from dj_learning.rewards.api import router as rewards_router
+
+    api.add_router("/", rewards_router)

@@ -282,3 +282,29 @@ def quiz(*, questions=None, kinds=("single", "truefalse", "fill"), **fields):
     fields.setdefault("shuffle_questions", False)
     fields.setdefault("shuffle_options", False)
     return create_quiz(fields.pop("title", f"测验{next(_seq)}"), questions=questions, **fields)
+
+
+# -- Points and rewards --------------------------------------------------------
+
+
+def point_rule(*, unit, action, points=10, **fields):
+    """A points rule for ``action`` in ``unit``'s subtree."""
+    from dj_learning.rewards.models import PointRule
+
+    return PointRule.objects.create(unit=unit, action=action, points=points, **fields)
+
+
+def catalog_item(*, unit, title=None, cost=100, stock=10, **fields):
+    """A reward in ``unit``'s catalog."""
+    from dj_learning.rewards.models import CatalogItem
+
+    return CatalogItem.objects.create(
+        unit=unit, title=title or f"奖品{next(_seq)}", cost=cost, stock=stock, **fields
+    )
+
+
+def points(member, amount, reason="测试积分"):
+    """Give ``member`` points (an admin's adjustment)."""
+    from dj_learning.rewards.services import adjust
+
+    return adjust(member, amount, reason=reason, by=None)

@@ -10,6 +10,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms_site.demo import courses, quizzes
+from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         for account in data["accounts"]:
             self._load_account(account, data["password"])
         demo_themes.load(port)
+        demo_rewards.load()
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)
@@ -114,6 +116,7 @@ class Command(BaseCommand):
         for func, name, hour in [
             ("dj_learning.credits.tasks.remind_members_behind", "提醒学习计划未完成的党员", 9),
             ("dj_learning.credits.tasks.backfill_credits", "补记遗漏的学分", 3),
+            ("dj_learning.rewards.tasks.check_ledger", "核对积分账与余额", 4),
         ]:
             Schedule.objects.update_or_create(
                 func=func,

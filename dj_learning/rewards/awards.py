@@ -1,0 +1,174 @@
+"""Awards from transcripts: points or a catalog item for the members of a subtree picked
+by their transcript for a year, as a django-q2 job that can be killed and rerun.
+
+Each member's award has a key (``award:<award>:<member>``) and the recipients
+are fixed when the job first runs, so a rerun awards only whom the killed run
+did not reach. Members are written in chunks of bulk inserts: a fixed number
+of queries per chunk, whatever its size.
+"""
+
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from dj_learning.credits import reports
+from dj_learning.orgs import scope
+from dj_learning.orgs.models import StaffRole
+
+from .models import Balance, CatalogItem, Entry, Redemption, TranscriptAward
+from .services import PointsError, local_day
+
+#: Staff roles that may award.
+AWARD_ROLES = (StaffRole.Role.ADMIN,)
+CHUNK = 1000
+
+
+def request_award(
+    user, unit, year, *, criterion, reason, top_n=None, min_credits=None, points=None, item=None
+):
+    """Check the request, record it and queue the job. Returns the award (its progress)."""
+    from django_q.tasks import async_task
+
+    if not scope.can_see_unit(user, unit, roles=AWARD_ROLES):
+        raise PointsError(_("This unit is outside your units."))
+    if not (reason or "").strip():
+        raise PointsError(_("Give a reason: it stays on the record."))
+    if (points is None) == (item is None):
+        raise PointsError(_("Award either points or a catalog item."))
+    if points is not None and points <= 0:
+        raise PointsError(_("Give a number of points above zero."))
+    if criterion == TranscriptAward.Criterion.TOP and not top_n:
+        raise PointsError(_("Give N, the number of members to award."))
+    if criterion == TranscriptAward.Criterion.MIN_CREDITS and min_credits is None:
+        raise PointsError(_("Give X, the credits a member needs at least."))
+    if item is not None and not scope.can_see_unit(user, item.unit, roles=AWARD_ROLES):
+        raise PointsError(_("This item is outside your units."))
+    award = TranscriptAward.objects.create(
+        unit=unit,
+        year=year,
+        criterion=criterion,
+        top_n=top_n if criterion == TranscriptAward.Criterion.TOP else None,
+        min_credits=min_credits if criterion == TranscriptAward.Criterion.MIN_CREDITS else None,
+        points=points,
+        item=item,
+        reason=reason.strip(),
+        requested_by=user,
+    )
+    transaction.on_commit(lambda: async_task("dj_learning.rewards.tasks.run_award", award.pk))
+    return award
+
+
+def recipients(award):
+    """The ids of the members the criteria pick, in one query."""
+    members = reports.members_with_credits(award.requested_by, award.unit, award.year)
+    if award.criterion == TranscriptAward.Criterion.MET:
+        members = members.filter(met=True).order_by("pk")
+    elif award.criterion == TranscriptAward.Criterion.MIN_CREDITS:
+        members = members.filter(total__gte=award.min_credits).order_by("pk")
+    else:
+        members = members.filter(total__gt=Decimal(0)).order_by("-total", "member_number")
+        members = members[: award.top_n]
+    return list(members.values_list("pk", flat=True))
+
+
+def run(award_id):
+    """The job: award every recipient not awarded yet. Safe to run again at any point."""
+    award = TranscriptAward.objects.select_related("unit", "requested_by", "item").get(pk=award_id)
+    TranscriptAward.objects.filter(pk=award.pk).update(status=TranscriptAward.Status.RUNNING)
+    try:
+        ids = recipients_frozen(award)
+        TranscriptAward.objects.filter(pk=award.pk).update(total=len(ids), done=0, error="")
+        done = awarded = 0
+        for start in range(0, len(ids), CHUNK):
+            chunk = ids[start : start + CHUNK]
+            awarded += award_chunk(award, chunk)
+            done += len(chunk)
+            TranscriptAward.objects.filter(pk=award.pk).update(done=done)
+        awarded = award.entries.count() + award.redemptions.count()
+        TranscriptAward.objects.filter(pk=award.pk).update(
+            status=TranscriptAward.Status.DONE, awarded=awarded, finished_at=timezone.now()
+        )
+    except Exception as error:
+        TranscriptAward.objects.filter(pk=award.pk).update(
+            status=TranscriptAward.Status.FAILED, error=str(error)[:2000]
+        )
+        raise
+    return awarded
+
+
+def recipients_frozen(award):
+    """The recipients as chosen by the first run (a rerun must not pick others)."""
+    if award.member_ids is None:
+        ids = recipients(award)
+        TranscriptAward.objects.filter(pk=award.pk, member_ids__isnull=True).update(member_ids=ids)
+        award.refresh_from_db(fields=["member_ids"])
+    return list(award.member_ids)
+
+
+def award_chunk(award, member_ids):
+    """Award one chunk in one transaction; returns how many were new."""
+    with transaction.atomic():
+        keys = {f"award:{award.pk}:{member_id}": member_id for member_id in member_ids}
+        if award.points is not None:
+            Balance.objects.bulk_create(
+                [Balance(member_id=m) for m in member_ids], ignore_conflicts=True
+            )
+            # Lock the rows in one order: a concurrent redemption or award waits, no deadlock.
+            list(
+                Balance.objects.select_for_update()
+                .filter(member_id__in=member_ids)
+                .order_by("member_id")
+                .values_list("pk", flat=True)
+            )
+            done = set(Entry.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+            new = [m for key, m in keys.items() if key not in done]
+            day = local_day()
+            Entry.objects.bulk_create(
+                [
+                    Entry(
+                        member_id=m,
+                        amount=award.points,
+                        kind=Entry.Kind.AWARD,
+                        title=award.reason[:255],
+                        reason=award.reason,
+                        day=day,
+                        key=f"award:{award.pk}:{m}",
+                        award=award,
+                        created_by=award.requested_by,
+                    )
+                    for m in new
+                ],
+                batch_size=CHUNK,
+            )
+            Balance.objects.filter(member_id__in=new).update(
+                balance=F("balance") + award.points, lifetime=F("lifetime") + award.points
+            )
+            return len(new)
+        item = CatalogItem.objects.select_for_update().get(pk=award.item_id)
+        done = set(Redemption.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+        new = [m for key, m in keys.items() if key not in done]
+        if item.stock < len(new):
+            raise PointsError(
+                _("Not enough stock of “%(title)s”: %(stock)s left for %(count)s members.")
+                % {"title": item.title, "stock": item.stock, "count": len(new)}
+            )
+        CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - len(new))
+        Redemption.objects.bulk_create(
+            [
+                Redemption(
+                    member_id=m,
+                    item=item,
+                    title=item.title,
+                    cost=0,
+                    award=award,
+                    key=f"award:{award.pk}:{m}",
+                    reason=award.reason,
+                )
+                for m in new
+            ],
+            batch_size=CHUNK,
+        )
+        return len(new)

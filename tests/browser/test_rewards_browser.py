@@ -1,0 +1,43 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def region1_here(demo, live_server):
+    """Serve region 1 (the member's) on the live server's address."""
+    from wagtail.models import Site
+
+    port = int(live_server.url.rsplit(":", 1)[1])
+    Site.objects.filter(is_default_site=False).update(hostname="region2.invalid")
+    Site.objects.filter(is_default_site=True).update(hostname="localhost", port=port)
+
+
+def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, live_server, page):
+    from dj_learning.rewards.models import CatalogItem, Redemption
+
+    item = CatalogItem.objects.get(title="党徽")
+    base = live_server.url
+    page.goto(f"{base}/learning/login/")
+    page.get_by_label("用户名或党员编号").fill("member")
+    page.get_by_label("密码").fill("Demo!pass2026")
+    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("my-points-link").click()
+    expect(page.get_by_test_id("points-history")).to_contain_text("参加活动签到 主题党日")
+    page.get_by_role("link", name="积分兑换").click()
+    card = page.locator(f'[data-testid="catalog-item"][data-item="{item.pk}"]')
+    expect(page.get_by_test_id("points-balance")).to_have_text("85")
+    expect(card.get_by_test_id("item-stock")).to_have_text("20")
+    card.get_by_test_id("redeem").click()
+    code = Redemption.objects.get(member__user__username="member").code
+    expect(page.get_by_test_id("pickup-code")).to_have_text(code)
+    expect(page.locator(".djl-messages")).to_contain_text(re.compile(f"取货码.*{code}"))
+    page.get_by_role("link", name="积分兑换").click()
+    expect(page.get_by_test_id("points-balance")).to_have_text("35")
+    expect(card.get_by_test_id("item-stock")).to_have_text("19")

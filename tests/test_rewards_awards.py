@@ -1,0 +1,280 @@
+"""Awards from transcripts, and the points screens of the Wagtail admin."""
+
+from decimal import Decimal
+
+import pytest
+from django.utils import translation
+
+from dj_learning.courses.services import study_year
+from dj_learning.credits.models import CreditEntry
+from dj_learning.rewards import awards, services, tasks
+from dj_learning.rewards.models import Entry, Redemption, TranscriptAward
+from dj_learning.test import factories
+
+pytestmark = pytest.mark.django_db
+YEAR = study_year()
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    with translation.override("en"):
+        yield
+
+
+def credits(member, amount, kind="required"):
+    CreditEntry.objects.create(
+        member=member,
+        year=YEAR,
+        kind=kind,
+        amount=Decimal(amount),
+        source="adjustment",
+        title="学习",
+        reason="测试",
+        earned_on=f"{YEAR}-03-01",
+    )
+
+
+@pytest.fixture
+def school(tree):
+    """Region 1's plan needs 3 required credits; four members with 5, 3, 1 and 0 credits."""
+    factories.plan(unit=tree["r1"], year=YEAR, required_credits="3")
+    people = {}
+    for name, amount in [("甲", 5), ("乙", 3), ("丙", 1), ("丁", 0)]:
+        people[name] = factories.member(unit=tree["b1"], name=name)
+        if amount:
+            credits(people[name], amount)
+    people["外区"] = factories.member(unit=tree["b2"], name="外区")
+    credits(people["外区"], 9)
+    admin = factories.staff(role="admin", unit=tree["r1"])
+    return tree, people, admin
+
+
+def names(award):
+    rows = award.redemptions.all() if award.item_id else award.entries.all()
+    return sorted(r.member.name for r in rows.select_related("member"))
+
+
+def request(admin, unit, **kwargs):
+    kwargs.setdefault("reason", "年度学习标兵")
+    return awards.request_award(admin, unit, YEAR, **kwargs)
+
+
+@pytest.mark.parametrize(
+    "criterion,extra,expected",
+    [
+        ("met", {}, ["乙", "甲"]),
+        ("top", {"top_n": 1}, ["甲"]),
+        ("min_credits", {"min_credits": Decimal(1)}, ["丙", "乙", "甲"]),
+    ],
+)
+def test_award_points_by_criterion_once(
+    school, criterion, extra, expected, django_capture_on_commit_callbacks
+):
+    tree, people, admin = school
+    with django_capture_on_commit_callbacks(execute=True):  # the job runs (Q is sync in tests)
+        award = request(admin, tree["r1"], criterion=criterion, points=20, **extra)
+    award.refresh_from_db()
+    assert (award.status, award.total, award.done, award.awarded) == (
+        "done",
+        len(expected),
+        len(expected),
+        len(expected),
+    )
+    assert names(award) == expected
+    tasks.run_award(award.pk)  # running it again awards nothing more
+    assert names(award) == expected
+    first = people[expected[0]]
+    assert services.balance_of(first)[:2] == (20, 20)
+    assert services.history(first).first().description == "Award: 年度学习标兵"
+    assert services.check_ledger() == []
+
+
+def test_award_a_catalog_item(school):
+    tree, people, admin = school
+    item = factories.catalog_item(unit=tree["r1"], title="优秀学员证书", stock=2)
+    award = request(admin, tree["r1"], criterion="met", item=item)
+    awards.run(award.pk)
+    awards.run(award.pk)
+    item.refresh_from_db()
+    assert item.stock == 0 and names(award) == ["乙", "甲"]
+    assert Redemption.objects.filter(award=award, cost=0, status="pending").count() == 2
+    too_few = request(admin, tree["r1"], criterion="min_credits", min_credits=0, item=item)
+    with pytest.raises(services.PointsError, match="Not enough stock"):
+        awards.run(too_few.pk)
+    assert TranscriptAward.objects.get(pk=too_few.pk).status == "failed"
+
+
+def test_a_job_killed_halfway_and_rerun_awards_each_member_exactly_once(school, monkeypatch):
+    tree, people, admin = school
+    award = request(admin, tree["r1"], criterion="min_credits", min_credits=0, points=5)
+    monkeypatch.setattr(awards, "CHUNK", 2)
+    real = awards.award_chunk
+    calls = []
+
+    def dies_on_the_second_chunk(*args):
+        calls.append(1)
+        if len(calls) == 2:
+            raise SystemExit("worker killed")
+        return real(*args)
+
+    monkeypatch.setattr(awards, "award_chunk", dies_on_the_second_chunk)
+    with pytest.raises(SystemExit):
+        awards.run(award.pk)
+    assert Entry.objects.filter(award=award).count() == 2  # the first chunk committed
+    monkeypatch.setattr(awards, "award_chunk", real)
+    # A rerun finds the award "running" (the worker died): it resumes.
+    awards.run(award.pk)
+    awards.run(award.pk)
+    assert names(award) == ["丁", "丙", "乙", "甲"]
+    assert sorted(Entry.objects.filter(award=award).values_list("member_id", flat=True)) == sorted(
+        people[n].pk for n in ["甲", "乙", "丙", "丁"]
+    )
+    assert all(services.balance_of(people[n])[0] == 5 for n in ["甲", "乙", "丙", "丁"])
+
+
+def test_the_recipients_are_fixed_by_the_first_run(school):
+    tree, people, admin = school
+    award = request(admin, tree["r1"], criterion="top", top_n=1, points=5)
+    awards.run(award.pk)
+    credits(people["乙"], 10)  # 乙 now leads, but the award was already given
+    awards.run(award.pk)
+    assert names(award) == ["甲"]
+
+
+@pytest.mark.parametrize("size", [3, 30])
+def test_an_award_costs_the_same_queries_for_3_or_30_members(tree, size, django_assert_num_queries):
+    admin = factories.staff(role="admin", unit=tree["r1"])
+    for _ in range(size):
+        credits(factories.member(unit=tree["b1"]), 2)
+    award = request(admin, tree["r1"], criterion="min_credits", min_credits=1, points=3)
+    with django_assert_num_queries(20):
+        awards.run(award.pk)
+    assert award.entries.count() == size
+
+
+def test_awards_stay_in_the_admins_subtree(school):
+    tree, people, admin = school
+    with pytest.raises(services.PointsError, match="outside your units"):
+        request(admin, tree["r2"], criterion="met", points=5)
+    with pytest.raises(services.PointsError, match="reason"):
+        request(admin, tree["r1"], criterion="met", points=5, reason=" ")
+    award = request(admin, tree["r1"], criterion="min_credits", min_credits=0, points=1)
+    awards.run(award.pk)
+    assert "外区" not in names(award)
+
+
+# -- The admin screens -----------------------------------------------------------------------
+
+
+def into_admin(client, user):
+    """Sign ``user`` in to the Wagtail admin, in English."""
+    from django.contrib.auth.models import Permission
+    from wagtail.users.models import UserProfile
+
+    user.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    client.force_login(user)
+
+
+@pytest.fixture
+def admin_client(client, school):
+    tree, people, admin = school
+    into_admin(client, admin)
+    return client
+
+
+def test_the_award_screen_starts_a_job_and_shows_progress_and_recipients(
+    admin_client, school, django_capture_on_commit_callbacks
+):
+    tree, people, admin = school
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/learning/points/awards/",
+            {
+                "unit": tree["r1"].pk,
+                "year": YEAR,
+                "criterion": "met",
+                "points": 15,
+                "reason": "学习计划完成",
+            },
+        )
+    page = admin_client.get(response.url).content.decode()
+    assert "2 / 2 (100%)" in page and "学习计划完成" in page
+    assert "甲" in page and "乙" in page and "丙" not in page
+
+
+def test_the_award_screen_keeps_input_on_errors(admin_client, school):
+    tree, people, admin = school
+    response = admin_client.post(
+        "/admin/learning/points/awards/",
+        {"unit": tree["r1"].pk, "year": YEAR, "criterion": "top", "points": 15, "reason": "前列"},
+    )
+    page = response.content.decode()
+    assert "Give N, the number of members to award." in page and "前列" in page
+    assert not TranscriptAward.objects.exists()
+    response = admin_client.post(
+        "/admin/learning/points/awards/",
+        {"unit": tree["r2"].pk, "year": YEAR, "criterion": "met", "points": 5, "reason": "x"},
+    )
+    assert "Select a valid choice" in response.content.decode()
+
+
+def test_catalog_and_rules_screens_are_scoped(admin_client, school):
+    tree, people, admin = school
+    mine = factories.catalog_item(unit=tree["r1"], title="本区奖品")
+    theirs = factories.catalog_item(unit=tree["r2"], title="他区奖品")
+    page = admin_client.get("/admin/learning/points/catalog/").content.decode()
+    assert "本区奖品" in page and "他区奖品" not in page
+    assert admin_client.get(f"/admin/learning/points/catalog/{theirs.pk}/").status_code == 404
+    assert admin_client.get(f"/admin/learning/points/catalog/{mine.pk}/").status_code == 200
+    response = admin_client.post(
+        "/admin/learning/points/catalog/new/",
+        {"unit": tree["r2"].pk, "title": "越权", "cost": 5, "stock": 1, "active": "on"},
+    )
+    assert "Select a valid choice" in response.content.decode()
+    response = admin_client.post(
+        "/admin/learning/points/rules/new/",
+        {
+            "unit": tree["r1"].pk,
+            "action": "check_in",
+            "points": 5,
+            "daily_cap": 10,
+            "min_study_seconds": 0,
+            "active": "on",
+            "windows-TOTAL_FORMS": 1,
+            "windows-INITIAL_FORMS": 0,
+            "windows-0-starts_at": "2026-07-01T00:00",
+            "windows-0-ends_at": "2026-07-08T00:00",
+            "windows-0-multiplier": "2",
+        },
+    )
+    assert response.status_code == 302
+    page = admin_client.get("/admin/learning/points/rules/").content.decode()
+    assert "Activity check-in" in page and "× 2" in page
+
+
+def test_redemptions_are_fulfilled_and_cancelled_by_staff_of_the_member(client, tree):
+    member = factories.member(unit=tree["b1"], name="王芳")
+    item = factories.catalog_item(unit=tree["r1"], title="党徽", cost=10, stock=3)
+    factories.points(member, 30)
+    a, b = services.redeem(member, item.pk), services.redeem(member, item.pk)
+    outsider = factories.staff(role="clerk", unit=tree["b2"])
+    into_admin(client, outsider)
+    assert "王芳" not in client.get("/admin/learning/points/redemptions/").content.decode()
+    url = "/admin/learning/points/redemptions/{}/decide/"
+    assert client.post(url.format(a.pk), {"decision": "fulfil"}).status_code == 404
+    client.force_login(member.user)
+    assert client.post(url.format(a.pk), {"decision": "fulfil"}).status_code in (302, 403)
+    assert Redemption.objects.get(pk=a.pk).status == "pending"
+    clerk = factories.staff(role="clerk", unit=tree["b1"])
+    into_admin(client, clerk)
+    page = client.get(f"/admin/learning/points/redemptions/?code={a.code.lower()}").content.decode()
+    assert a.code in page and b.code not in page
+    client.post(url.format(a.pk), {"decision": "fulfil"})
+    client.post(url.format(b.pk), {"decision": "cancel", "reason": "缺货"})
+    assert Redemption.objects.get(pk=a.pk).status == "fulfilled"
+    assert Redemption.objects.get(pk=b.pk).status == "cancelled"
+    item.refresh_from_db()
+    assert item.stock == 2 and services.balance_of(member)[:2] == (20, 30)
