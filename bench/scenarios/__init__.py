@@ -16,6 +16,7 @@ GROUPS = [
     "credits_pdf",
     "credits_batch",
     "credits_report",
+    "peer_lms",
 ]
 
 
