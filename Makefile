@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 # manage.py defaults to the dev settings; the tests use cms_site.settings.test.
 TEST_ENV := DJANGO_SETTINGS_MODULE=cms_site.settings.test
 
-.PHONY: install demo test test-sqlite test-postgres lint format migrations-check messages bench clean
+.PHONY: install demo test test-sqlite test-postgres lint format migrations-check messages bench bench-smoke clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,9 +77,17 @@ test-postgres: install
 
 test: install migrations-check lint test-sqlite test-postgres
 
+# WeasyPrint (the PDF renderer compared with) needs pango; the wagtail-lms peer gets its own
+# environment in bench/.peer/venv (made by the bench on first use).
 bench: install
+	@/sbin/ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0 || { \
+	  echo "WeasyPrint needs pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0"; exit 1; }
 	$(BIN)/python -m pip install --quiet -r bench/requirements.txt
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# Every scenario once at tiny sizes: checks that the bench runs (results in bench/results/).
+bench-smoke:
+	$(MAKE) bench BENCH_ARGS="--smoke $(BENCH_ARGS)"
 
 clean:
 	rm -rf $(VENV) var db.sqlite3* .pytest_cache .ruff_cache dist build

@@ -2,7 +2,7 @@
 
 SQLite by default: a new file under ``bench/results/`` (never the demo's
 ``db.sqlite3``). PostgreSQL when ``DATABASE_URL`` names a server: a database
-``dj_learning_bench`` on that server, created and dropped with psycopg; the
+``dj_learning_bench`` (the peer site's: ``dj_learning_bench_peer``) on that server, created and dropped with psycopg; the
 database the URL names is not touched.
 """
 
@@ -19,36 +19,38 @@ PG_SCHEMES = {"postgres", "postgresql", "pgsql"}
 
 
 @contextmanager
-def bench_database(server_url=None):
+def bench_database(server_url=None, *, name=PG_NAME):
     """Yield the ``DATABASE_URL`` of a fresh, empty database; remove it afterwards.
 
     Close Django's connections before leaving the block: PostgreSQL drops the
-    database with ``FORCE``, but a clean close is quicker and quieter.
+    database with ``FORCE``, but a clean close is quicker and quieter. ``name``
+    is the PostgreSQL database (and the SQLite file's stem): the peer site of
+    the comparison with wagtail-lms has its own.
     """
     if not server_url:
-        with _sqlite() as url:
+        with _sqlite(SQLITE_PATH.with_stem(name.removeprefix("dj_learning_"))) as url:
             yield url
         return
     scheme = urlsplit(server_url).scheme
     if scheme not in PG_SCHEMES:
         raise SystemExit(f"DATABASE_URL must name a PostgreSQL server (got {scheme}://).")
-    with _postgres(server_url) as url:
+    with _postgres(server_url, name) as url:
         yield url
 
 
-def _remove_sqlite():
+def _remove_sqlite(path):
     for suffix in ("", "-wal", "-shm", "-journal"):
-        SQLITE_PATH.with_name(SQLITE_PATH.name + suffix).unlink(missing_ok=True)
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 @contextmanager
-def _sqlite():
-    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    _remove_sqlite()
+def _sqlite(path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_sqlite(path)
     try:
-        yield f"sqlite:///{SQLITE_PATH}"
+        yield f"sqlite:///{path}"
     finally:
-        _remove_sqlite()
+        _remove_sqlite(path)
 
 
 def _with_database(url, name):
@@ -57,14 +59,14 @@ def _with_database(url, name):
 
 
 @contextmanager
-def _postgres(server_url):
+def _postgres(server_url, name):
     import psycopg
     from psycopg import sql
 
     # libpq reads postgres:// and postgresql://; "pgsql" is dj-database-url's alias.
     maintenance = _with_database(server_url, "postgres").replace("pgsql://", "postgresql://", 1)
-    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PG_NAME))
-    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PG_NAME))
+    drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+    create = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
 
     def execute(*statements):
         with psycopg.connect(maintenance, autocommit=True) as conn:
@@ -73,6 +75,6 @@ def _postgres(server_url):
 
     execute(drop, create)
     try:
-        yield _with_database(server_url, PG_NAME)
+        yield _with_database(server_url, name)
     finally:
         execute(drop)

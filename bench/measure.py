@@ -22,6 +22,11 @@ class Context:
     duration: float = 3.0  # seconds of load in one throughput run
     workers: int = 2  # web server processes for the throughput scenarios
     concurrency: int = 4  # client connections for the throughput scenarios
+    smoke: bool = False  # --smoke: every scenario once, at tiny sizes, to check it runs
+
+    def sizes(self, full, smoke):
+        """The data sizes of a scenario: ``full``, or ``smoke`` in a smoke run."""
+        return smoke if self.smoke else full
 
 
 @dataclass

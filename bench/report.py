@@ -24,10 +24,7 @@ def environment(ctx, *, seconds, load_average):
         database_version = f"{version // 10000}.{version % 10000}"
     else:
         database_version = connection.Database.sqlite_version
-    try:
-        gunicorn = metadata.version("gunicorn")
-    except metadata.PackageNotFoundError:
-        gunicorn = None
+    gunicorn, weasyprint = (_version(name) for name in ("gunicorn", "weasyprint"))
     return {
         "database": connection.vendor,
         "database_version": database_version,
@@ -35,6 +32,7 @@ def environment(ctx, *, seconds, load_average):
         "django": django.get_version(),
         "wagtail": wagtail.__version__,
         "gunicorn": gunicorn,
+        "weasyprint": weasyprint,
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cores": os.cpu_count(),
         "machine": f"{platform.system()} {platform.machine()}",
@@ -49,6 +47,13 @@ def environment(ctx, *, seconds, load_average):
         },
         "seconds": round(seconds, 1),
     }
+
+
+def _version(distribution):
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def write(results, env, *, json_path, md_path):
@@ -74,9 +79,12 @@ def markdown(databases):
         "Written by `make bench` (`bench/run.py`): the latest run on each database.",
         "Milliseconds are per request in the benchmark's process (Django's test client)",
         "or per call of a service (ms/transcript, ms/PDF); requests/s go through gunicorn",
-        "and an HTTP client on loopback; µs/member is a unit report's time over its",
-        "members; PDFs/s is the bulk transcript job; MB is peak resident memory. Median",
-        "and min–max of the runs; the ratio compares the median with the row named.",
+        "and an HTTP client on loopback, and so do flows/s (an enrolment, then the page",
+        "it leads to); µs/member is a unit report's time over its members; PDFs/s is the",
+        "bulk transcript job; MB is peak resident memory (of a process, or of the largest",
+        "gunicorn worker). Median and min–max of the runs; the ratio compares the median",
+        "with the row named. `peer:` rows compare dj-learning with wagtail-lms, served the",
+        "same way in the same run.",
     ]
     for vendor in sorted(databases, key=lambda v: v != "sqlite"):
         lines += ["", *table(databases[vendor])]
@@ -95,6 +103,7 @@ def table(section):
             f"Django {env['django']}",
             f"Wagtail {env['wagtail']}",
             env["gunicorn"] and f"gunicorn {env['gunicorn']}",
+            env.get("weasyprint") and f"WeasyPrint {env['weasyprint']}",
             f"{env['cores']} cores" + (f" (load {load:.1f} at start)" if load is not None else ""),
             f"{env['options']['runs']} runs",
             f"{env['seconds']:.0f} s in all",

@@ -46,6 +46,12 @@ def parse_args(argv):
         help=f"comma-separated scenario groups (default all: {','.join(GROUPS)})",
     )
     parser.add_argument(
+        "--smoke",
+        action="store_true",
+        help="check that every scenario runs: 1 run, tiny sizes, short loads (results in "
+        "bench/results/; the numbers mean nothing)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         help="where results.json/.md go (default bench/; bench/results/ with --only)",
@@ -55,8 +61,10 @@ def parse_args(argv):
     unknown = sorted(set(args.only) - set(GROUPS))
     if unknown:
         parser.error(f"unknown scenario group(s): {', '.join(unknown)}")
-    if args.out is None:  # a partial run does not replace the committed results
-        args.out = BENCH_DIR if args.only == GROUPS else BENCH_DIR / "results"
+    if args.smoke:
+        args.runs, args.requests, args.duration = 1, 2, 0.3
+    if args.out is None:  # a partial or smoke run does not replace the committed results
+        args.out = BENCH_DIR if args.only == GROUPS and not args.smoke else BENCH_DIR / "results"
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     return args
@@ -90,6 +98,7 @@ def main(argv=None):
         duration=args.duration,
         workers=args.workers,
         concurrency=args.concurrency or 2 * args.workers,
+        smoke=args.smoke,
     )
     started, load_average = time.perf_counter(), os.getloadavg()[0]
     server_url = os.environ.get("DATABASE_URL", "")

@@ -118,3 +118,56 @@ def test_the_unit_report_api_is_for_staff_in_scope(client, tree, year_data):
     ]
     assert client.get(f"/api/v1/units/{tree['r1'].pk}/report", **auth).status_code == 404
     assert client.get(f"/api/v1/units/{tree['b2'].pk}/report", **auth).status_code == 404
+
+
+def test_the_report_agrees_with_a_plain_python_count(tree, year_data):
+    """The SQL (one join, grouped twice) against the same numbers counted entry by entry."""
+    from dj_learning.credits.models import CreditEntry
+    from dj_learning.members.models import Member
+
+    admin, people = year_data
+    # Entries of another year, a member with none, one with a single kind, one inactive.
+    services.adjust(
+        people["met"], year=2025, kind="required", amount=Decimal("7"), reason="补录", by=admin
+    )
+    factories.member(unit=tree["b1"], name="无学分")
+    single = factories.member(unit=tree["b1a"], name="只有选修")
+    for amount in ("0.25", "1.50", "3.75"):
+        services.adjust(
+            single, year=2026, kind="elective", amount=Decimal(amount), reason="补录", by=admin
+        )
+    gone = factories.member(unit=tree["b1"], name="离开")
+    services.adjust(gone, year=2026, kind="required", amount=Decimal("9"), reason="补录", by=admin)
+    Member.objects.filter(pk=gone.pk).update(status=Member.Status.TRANSFERRED)
+
+    plans = {tree["b1"].pk: (Decimal("2"), Decimal("1")), tree["b1a"].pk: (Decimal("5"), 0)}
+    expected_members, expected_units = {}, {}
+    for member in Member.objects.filter(status=Member.Status.ACTIVE):
+        sums = {"required": Decimal("0"), "elective": Decimal("0")}
+        for entry in CreditEntry.objects.filter(member=member, year=2026):
+            sums[entry.kind] += entry.amount
+        plan = plans.get(member.unit_id)
+        met = (
+            None if plan is None else (sums["required"] >= plan[0] and sums["elective"] >= plan[1])
+        )
+        total = sums["required"] + sums["elective"]
+        expected_members[member.name] = (sums["required"], sums["elective"], total, met)
+        unit = expected_units.setdefault(member.unit_id, [0, 0, 0, []])
+        unit[0] += 1
+        unit[1] += met is True
+        unit[2] += met is False
+        unit[3].append(total)
+
+    annotated = reports.members_with_credits(admin, tree["national"], 2026)
+    assert {m.name: (m.required, m.elective, m.total, m.met) for m in annotated} == (
+        expected_members
+    )
+    rows = reports.unit_report(admin, tree["national"], 2026)
+    assert {r.unit.pk: (r.members, r.met, r.behind, r.average) for r in rows} == {
+        unit_id: (n, met, behind, (sum(totals) / n).quantize(Decimal("0.01")))
+        for unit_id, (n, met, behind, totals) in expected_units.items()
+    }
+    behind = reports.members_with_credits(admin, tree["national"], 2026).filter(met=False)
+    assert {m.name for m in behind} == {
+        name for name, (*_sums, met) in expected_members.items() if met is False
+    }

@@ -18,6 +18,7 @@ GROUPS = [
     "credits_report",
     "quiz",
     "points",
+    "peer_lms",
 ]
 
 

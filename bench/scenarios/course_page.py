@@ -15,7 +15,8 @@ SIZES = (10, 100)
 def run(ctx):
     member = data.learner(data.branch())
     client = data.logged_in_client(member)
-    courses = {count: data.course_with_modules(count, member) for count in SIZES}
+    sizes = ctx.sizes(SIZES, (2, 4))
+    courses = {count: data.course_with_modules(count, member) for count in sizes}
     results = [
         measure.page(
             ctx,

@@ -132,27 +132,28 @@ def run(ctx):
     year = study_year()
     region = data.region_with_branches(0)[0]
     clerk = factories.staff(role=StaffRole.Role.CLERK, unit=region)
-    big = _branch_of(region, ONE_WORKER_MEMBERS, year=year)
-    pair = [_branch_of(region, TWO_WORKER_MEMBERS, year=year) for _ in range(2)]
+    one_size, two_size = ctx.sizes((ONE_WORKER_MEMBERS, TWO_WORKER_MEMBERS), (4, 2))
+    big = _branch_of(region, one_size, year=year)
+    pair = [_branch_of(region, two_size, year=year) for _ in range(2)]
     made = []
     try:
-        return _measure(ctx, year, clerk, big, pair, made)
+        return _measure(ctx, year, clerk, big, pair, made, one_size, two_size)
     finally:
         for batch in TranscriptBatch.objects.filter(pk__in=made):
             if batch.archive:
                 batch.archive.delete(save=False)
 
 
-def _measure(ctx, year, clerk, big, pair, made):
+def _measure(ctx, year, clerk, big, pair, made, one_size, two_size):
     # One worker, in this process: a warm-up build, then one that counts the queries.
     batches.build(_new_batch(big, year, clerk, made))
     counted = _new_batch(big, year, clerk, made)
     queries = measure.count_queries(lambda: batches.build(counted))
-    _check(made, ONE_WORKER_MEMBERS)
+    _check(made, one_size)
     rss_before = _maxrss_mb()
     one = measure.Result(
         SCENARIO,
-        {"members": ONE_WORKER_MEMBERS, "workers": 1, "process": "bench"},
+        {"members": one_size, "workers": 1, "process": "bench"},
         "PDFs/s",
         queries=queries,
     )
@@ -160,26 +161,26 @@ def _measure(ctx, year, clerk, big, pair, made):
         batch_id = _new_batch(big, year, clerk, made)
         start = time.perf_counter()
         batches.build(batch_id)
-        one.samples.append(ONE_WORKER_MEMBERS / (time.perf_counter() - start))
-    _check(made, ONE_WORKER_MEMBERS)
+        one.samples.append(one_size / (time.perf_counter() - start))
+    _check(made, one_size)
     memory_one = measure.Result(
         f"{SCENARIO}: peak memory, in-process",
-        {"members": ONE_WORKER_MEMBERS, "before_MB": round(rss_before)},
+        {"members": one_size, "before_MB": round(rss_before)},
         "MB",
         samples=[_maxrss_mb()],
     )
 
     # Two workers, each its own process and its own branch.
-    total = 2 * TWO_WORKER_MEMBERS
+    total = 2 * two_size
     two = measure.Result(
-        SCENARIO, {"members": f"2×{TWO_WORKER_MEMBERS}", "workers": 2, "process": "own"}, "PDFs/s"
+        SCENARIO, {"members": f"2×{two_size}", "workers": 2, "process": "own"}, "PDFs/s"
     )
     workers = Workers(2)
     try:
         for round_ in range(ctx.runs + 1):  # the first round warms the workers up
             ids = [_new_batch(unit, year, clerk, made) for unit in pair]
             seconds, answers = workers.build(ids)
-            _check(ids, TWO_WORKER_MEMBERS)
+            _check(ids, two_size)
             if round_:
                 two.samples.append(total / seconds)
             else:
@@ -189,7 +190,7 @@ def _measure(ctx, year, clerk, big, pair, made):
         workers.kill()
     memory_two = measure.Result(
         f"{SCENARIO}: peak memory, per worker",
-        {"members": TWO_WORKER_MEMBERS, "workers": 2, "after_first_batch_MB": round(warm)},
+        {"members": two_size, "workers": 2, "after_first_batch_MB": round(warm)},
         "MB",
         samples=[max(peaks)],
     )

@@ -17,10 +17,20 @@ Then whether rendering is linear in the rows: the ms per row beyond the
 150 is 1 when each row costs the same), and the rows rendered per second,
 ``n / t(n)``. The sizes are rendered in turn within each run, so they share
 the machine's state.
+
+Last, the alternative renderer a site might pick: WeasyPrint (``bench/requirements.txt``;
+it needs pango). The 5- and 150-entry transcripts' HTML, exactly as ``transcript_pdf``
+renders it from the template, is turned into a PDF by xhtml2pdf
+(``pdf.services.html_to_pdf``, with its checks) and by WeasyPrint, in turn in each run:
+ms per PDF, and WeasyPrint's time over xhtml2pdf's (above 1: xhtml2pdf is faster).
+WeasyPrint may read the same font and ``data:`` URIs (the QR code) and nothing else, as
+xhtml2pdf's resource policy; it ignores xhtml2pdf's ``@frame`` footer, so its pages
+carry the footer's text at the top instead of a page number.
 """
 
 import gc
 import io
+from unittest import mock
 
 from pypdf import PdfReader
 
@@ -28,6 +38,7 @@ from bench import data, measure
 from dj_learning.courses.services import study_year
 from dj_learning.credits import documents, services
 from dj_learning.members.models import Member
+from dj_learning.pdf import services as pdf_services
 from dj_learning.test import factories
 
 TITLE = "Credits: transcript PDF"
@@ -36,6 +47,47 @@ PAUSED = f"{SCENARIO}, GC paused"
 SIZES = (5, 150, 500)
 #: PDFs rendered a run: enough to time the small one, one of the large ones.
 CALLS = {5: 10, 150: 1, 500: 1}
+SMOKE_SIZES = (5, 10, 20)
+SAME_HTML = "PDF from the transcript's HTML"
+#: The sizes rendered by both renderers (1 and 5 pages).
+ALTERNATIVE_SIZES = (5, 150)
+SMOKE_ALTERNATIVE_SIZES = (5, 10)
+
+
+def _html(member, year):
+    """The HTML ``transcript_pdf`` hands to xhtml2pdf for ``member``'s transcript."""
+    transcript = services.transcript(member, year)
+    document = services.issue(transcript)
+    captured = []
+    with mock.patch.object(pdf_services, "html_to_pdf", side_effect=captured.append):
+        documents.transcript_pdf(transcript, document=document)
+    return captured[0]
+
+
+def _weasyprint(html):
+    """A function rendering ``html`` with WeasyPrint, with only the font and data: URIs."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    font = pdf_services.font_path().read_bytes()
+
+    class Fetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            if url == pdf_services.FONT_URI:
+                return URLFetcherResponse(url, body=font, headers={"Content-Type": "font/ttf"})
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError(f"the transcript may not read {url}")
+
+    def render():
+        return HTML(string=html, url_fetcher=Fetcher()).write_pdf(font_config=FontConfiguration())
+
+    return render
+
+
+def _pages(pdf):
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def _renderer(member, year):
@@ -75,27 +127,44 @@ def run(ctx):
     year = study_year()
     _region, branches = data.region_with_branches(1)
     factories.plan(unit=branches[0], year=year, required_credits="20", min_elective_credits="10")
+    sizes = ctx.sizes(SIZES, SMOKE_SIZES)
+    alternative_sizes = ctx.sizes(ALTERNATIVE_SIZES, SMOKE_ALTERNATIVE_SIZES)
     calls, results = {}, {}
-    for count in SIZES:
+    for count in sizes:
         member = factories.member(unit=branches[0])
         data.credit_entries(member, count, year=year)
         member = Member.objects.select_related("unit").get(pk=member.pk)
+        if count in alternative_sizes:
+            html = _html(member, year)
+            for renderer, call in (
+                ("xhtml2pdf", lambda html=html: pdf_services.html_to_pdf(html)),
+                ("WeasyPrint", _weasyprint(html)),
+            ):
+                pdf = call()  # the warm-up, and the pages it makes
+                params = {"entries": count, "pages": _pages(pdf), "renderer": renderer}
+                calls[SAME_HTML, count, renderer] = call
+                results[SAME_HTML, count, renderer] = measure.Result(SAME_HTML, params, "ms/PDF")
         render = _renderer(member, year)
         pdf = render()  # also the warm-up: templates, the font, xhtml2pdf's imports
         if not pdf.startswith(b"%PDF"):
             raise measure.BenchError(f"{SCENARIO}: {count} entries did not give a PDF")
-        params = {"entries": count, "pages": len(PdfReader(io.BytesIO(pdf)).pages)}
+        params = {"entries": count, "pages": _pages(pdf)}
         queries = measure.count_queries(render)
         for scenario, call in ((SCENARIO, render), (PAUSED, _paused(render))):
             calls[scenario, count] = call
             results[scenario, count] = measure.Result(scenario, params, "ms/PDF", queries=queries)
     for _ in range(ctx.runs):
         for key, call in calls.items():
-            results[key].samples.append(measure.ms_per_call(call, CALLS[key[1]]))
+            results[key].samples.append(measure.ms_per_call(call, CALLS.get(key[1], 1)))
+
+    alternatives = []
+    for count in alternative_sizes:
+        ours, theirs = (results[SAME_HTML, count, r] for r in ("xhtml2pdf", "WeasyPrint"))
+        alternatives += [ours, theirs.compare_to(ours)]
 
     out, per_row, per_second = [], [], []
     for scenario in (SCENARIO, PAUSED):
-        small, *large = (results[scenario, count] for count in SIZES)
+        small, *large = (results[scenario, count] for count in sizes)
         for result in large:
             result.compare_to(small)
         out += [small, *large]
@@ -107,4 +176,4 @@ def run(ctx):
             rate_mid, rate_big = (rate for _row, rate in rows)
             rate_big.compare_to(rate_mid)
             per_second += [rate_mid, rate_big]
-    return out + per_row + per_second
+    return out + per_row + per_second + alternatives

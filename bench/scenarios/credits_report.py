@@ -12,6 +12,11 @@ The report is aggregated in the database in a fixed number of queries; the
 point is that its cost per member does not grow with the members: the unit is
 microseconds per member, the ratio 100k/10k is 1 when it does not.
 
+"Before": the report as it was until this bench found it slow (six correlated
+subqueries per member, kept in ``bench/previous_report.py``), measured on the
+same data in the same run, after a check that both give the same rows. Its
+ratio is its time over the current report's (how much faster the join is).
+
 On PostgreSQL the tables are ``ANALYZE``d after each build (as autovacuum
 would), and the report is measured a second time with ``SET jit = off``: the
 planner's cost estimate of the query is high enough for PostgreSQL's JIT
@@ -25,13 +30,14 @@ from contextlib import contextmanager
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
-from bench import data, measure
+from bench import data, measure, previous_report
 from dj_learning.courses.services import study_year
 from dj_learning.credits import reports
 from dj_learning.test import factories
 
 TITLE = "Credits: unit report"
 SCENARIO = "unit report"
+BEFORE = "unit report, before (correlated subqueries)"
 BRANCHES = 20
 SIZES = (10_000, 100_000)
 ENTRIES_PER_MEMBER = 3
@@ -76,8 +82,12 @@ def run(ctx):
     def call():
         return reports.unit_report(admin, region, year)
 
-    results, built = {}, 0
-    for size in SIZES:
+    def before():
+        return previous_report.unit_report(admin, region, year)
+
+    results, befores, built = {}, [], 0
+    sizes = ctx.sizes(SIZES, (200, 1000))
+    for size in sizes:
         start = time.perf_counter()
         with transaction.atomic():
             data.bulk_members(
@@ -91,13 +101,22 @@ def run(ctx):
         print(f"   (built {size - built} members in {time.perf_counter() - start:.0f} s)")
         built = size
         params = {"members": size, "units": BRANCHES + 1}
+        if _rows(call()) != _rows(before()):
+            raise measure.BenchError(f"{SCENARIO}: the report and its previous query disagree")
         results[size] = [_measure(ctx, SCENARIO, call, size, params=params)]
         if connection.vendor == "postgresql":
             with _jit_off():
                 results[size].append(
                     _measure(ctx, f"{SCENARIO}, jit off", call, size, params=params)
                 )
-    small, large = (results[size] for size in SIZES)
+        previous = _measure(ctx, BEFORE, before, size, params=params)
+        previous.compare_to(results[size][0])
+        befores.append(previous)
+    small, large = (results[size] for size in sizes)
     for base, grown in zip(small, large, strict=True):
         grown.compare_to(base)
-    return [result for pair in zip(small, large, strict=True) for result in pair]
+    return [result for pair in zip(small, large, strict=True) for result in pair] + befores
+
+
+def _rows(report):
+    return [(r.unit.pk, r.members, r.met, r.behind, r.average) for r in report]

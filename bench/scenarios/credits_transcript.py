@@ -23,7 +23,7 @@ def run(ctx):
     _region, branches = data.region_with_branches(1)
     factories.plan(unit=branches[0], year=year, required_credits="20", min_elective_credits="10")
     results = []
-    for count in SIZES:
+    for count in ctx.sizes(SIZES, (5, 20)):
         member = factories.member(unit=branches[0])
         data.credit_entries(member, count, year=year)
         # As a view has it: the member with its unit (the plan is looked up by the unit's path).

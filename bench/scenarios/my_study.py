@@ -15,7 +15,8 @@ SIZES = (5, 200)
 
 def run(ctx):
     # Each member in a unit of their own: a unit has one plan a year.
-    members = {count: data.member_with_completions(count, data.branch()) for count in SIZES}
+    sizes = ctx.sizes(SIZES, (2, 4))
+    members = {count: data.member_with_completions(count, data.branch()) for count in sizes}
     results = [
         measure.page(
             ctx,

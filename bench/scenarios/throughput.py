@@ -5,6 +5,9 @@ machine's state: a bare Wagtail page (the site's ``HomePage``) whose rich text
 is the course page's module list, the reference; the course page of 100
 modules for an anonymous visitor; the same page for a signed-in member (the
 session cookie sent with each request). The ratio is to the reference.
+
+Then the peak memory of the web process: the largest high-water mark of
+resident memory (``VmHWM``) of the gunicorn workers after all the runs.
 """
 
 from bench import data, load, measure
@@ -16,10 +19,11 @@ WARM_UP_SECONDS = 1.0
 
 def run(ctx):
     member = data.learner(data.branch())
-    course = data.course_with_modules(MODULES, member)
+    modules = ctx.sizes(MODULES, 4)
+    course = data.course_with_modules(modules, member)
     reference = data.reference_page(course)
     cookie = data.session_cookie(member)
-    common = {"modules": MODULES, "workers": ctx.workers, "clients": ctx.concurrency}
+    common = {"modules": modules, "workers": ctx.workers, "clients": ctx.concurrency}
     targets = [
         # (scenario, path, cookie, text the page must hold)
         ("HTTP: bare Wagtail page (reference)", reference.url, None, "djl-module-list"),
@@ -33,7 +37,8 @@ def run(ctx):
     ]
     results = [measure.Result(name, dict(common), "requests/s") for name, *_ in targets]
 
-    with load.serve(workers=ctx.workers) as port:
+    with load.serve(workers=ctx.workers) as server:
+        port = server.port
         for name, path, cookie, expect in targets:
             if expect not in load.fetch(port, path, cookie=cookie):
                 raise measure.BenchError(f"{name}: {path} lacks {expect!r}")
@@ -47,8 +52,18 @@ def run(ctx):
                         port, path, seconds=ctx.duration, concurrency=ctx.concurrency, cookie=cookie
                     )
                 )
+        peak = server.peak_worker_mb()
 
     reference_result = results[0]
     for result in results[1:]:
         result.compare_to(reference_result)
+    if peak is not None:
+        results.append(
+            measure.Result(
+                "HTTP: peak memory, per gunicorn worker",
+                dict(common),
+                "MB",
+                samples=[peak],
+            )
+        )
     return results

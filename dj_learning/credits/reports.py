@@ -1,17 +1,15 @@
 """Unit reports: who met the plan, who is behind, average credits — aggregated in the database."""
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Context, Decimal
 
+from django.db import connections
 from django.db.models import (
-    Avg,
     Case,
-    Count,
     DecimalField,
     F,
-    OuterRef,
+    FilteredRelation,
     Q,
-    Subquery,
     Sum,
     Value,
     When,
@@ -23,21 +21,18 @@ from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import Unit
 
-from .models import CreditEntry
-
 MONEY = DecimalField(max_digits=8, decimal_places=2)
 STAFF_ROLES = scope.STAFF_ROLES
 
 
-def _sum(year, kind):
+#: The member's ledger entries of the report's year, joined once (the year in the ``ON``).
+YEAR_ENTRIES = "year_entries"
+
+
+def _sum(kind):
+    """The member's credits of ``kind`` in the year: a ``SUM`` over the one join."""
     return Coalesce(
-        Subquery(
-            CreditEntry.objects.filter(member=OuterRef("pk"), year=year, kind=kind)
-            .values("member")
-            .annotate(total=Sum("amount"))
-            .values("total"),
-            output_field=MONEY,
-        ),
+        Sum(f"{YEAR_ENTRIES}__amount", filter=Q(**{f"{YEAR_ENTRIES}__kind": kind})),
         Value(Decimal("0")),
         output_field=MONEY,
     )
@@ -76,26 +71,40 @@ def members_with_credits(user, unit, year):
     ``elective``, ``total`` and ``met`` (None where no plan applies) annotated.
 
     ``user=None`` is the system itself (scheduled jobs): no scope applies.
+
+    The credits come from one ``LEFT JOIN`` of the year's ledger entries, grouped by
+    member (``SUM`` with a filter per kind), not from a subquery per member and kind:
+    the cost stays linear in the entries, and filters on the annotations
+    (``.filter(met=False)``) become ``HAVING`` clauses.
     """
+    return _with_credits(Member.objects.all(), user, unit, year)
+
+
+def _with_credits(members, user, unit, year):
     units = list(Unit.objects.filter(path__startswith=unit.path))
     plans = _plans_by_unit(units, year)
-    members = Member.objects.filter(unit__path__startswith=unit.path, status=Member.Status.ACTIVE)
+    members = members.filter(unit__path__startswith=unit.path, status=Member.Status.ACTIVE)
     if user is not None:
         members = scope.filter_members(user, members, roles=STAFF_ROLES)
-    return members.annotate(
-        required=_sum(year, Kind.REQUIRED),
-        elective=_sum(year, Kind.ELECTIVE),
-        total=F("required") + F("elective"),
-        need_required=_threshold(plans, "required_credits"),
-        need_elective=_threshold(plans, "min_elective_credits"),
-    ).annotate(
-        met=Case(
-            When(need_required__isnull=True, then=Value(None)),
-            When(
-                Q(required__gte=F("need_required")) & Q(elective__gte=F("need_elective")),
-                then=Value(True),
-            ),
-            default=Value(False),
+    entries = FilteredRelation("credit_entries", condition=Q(credit_entries__year=year))
+    return (
+        members.alias(**{YEAR_ENTRIES: entries})
+        .annotate(
+            required=_sum(Kind.REQUIRED),
+            elective=_sum(Kind.ELECTIVE),
+            total=F("required") + F("elective"),
+            need_required=_threshold(plans, "required_credits"),
+            need_elective=_threshold(plans, "min_elective_credits"),
+        )
+        .annotate(
+            met=Case(
+                When(need_required__isnull=True, then=Value(None)),
+                When(
+                    Q(required__gte=F("need_required")) & Q(elective__gte=F("need_elective")),
+                    then=Value(True),
+                ),
+                default=Value(False),
+            )
         )
     )
 
@@ -109,28 +118,51 @@ class UnitRow:
     average: Decimal
 
 
+#: How the average arrives from SQLite (a float), as Django's own converter reads it.
+FLOAT_CONTEXT = Context(prec=15)
+CENT = Decimal("0.01")
+
+
+def _average(value):
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = FLOAT_CONTEXT.create_decimal_from_float(value)
+    return Decimal(value).quantize(CENT)
+
+
 def unit_report(user, unit, year):
-    """One row per unit of the subtree (each counting its own members), in one query."""
-    rows = (
-        members_with_credits(user, unit, year)
-        .values("unit")
-        .annotate(
-            n=Count("pk"),
-            met_n=Count("pk", filter=Q(met=True)),
-            behind_n=Count("pk", filter=Q(met=False)),
-            average=Avg("total"),
-        )
-        .order_by()
+    """One row per unit of the subtree (each counting its own members), in one query.
+
+    The members' credits are summed once (``members_with_credits``: one join, grouped
+    by member), and that result is grouped again by unit. Django has no derived
+    tables, so the outer ``GROUP BY`` wraps the ORM's compiled SQL: the scope filter,
+    the plans and the sums stay in the ORM, in one place.
+    """
+    # Grouped by (pk, unit) alone: the member's other columns would only slow the grouping.
+    members = _with_credits(Member.objects.values("pk", "unit"), user, unit, year).values(
+        "unit", "total", "met"
     )
+    inner, params = members.query.sql_with_params()
+    sql = (
+        "SELECT per_member.unit, COUNT(*),"
+        " COUNT(CASE WHEN per_member.met THEN 1 END),"
+        " COUNT(CASE WHEN NOT per_member.met THEN 1 END),"
+        " AVG(per_member.total)"
+        f" FROM ({inner}) per_member GROUP BY per_member.unit"
+    )
+    with connections[members.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     units = {u.pk: u for u in Unit.objects.filter(path__startswith=unit.path)}
     report = [
         UnitRow(
-            unit=units[row["unit"]],
-            members=row["n"],
-            met=row["met_n"],
-            behind=row["behind_n"],
-            average=Decimal(row["average"] or 0).quantize(Decimal("0.01")),
+            unit=units[unit_id],
+            members=count,
+            met=met,
+            behind=behind,
+            average=_average(average),
         )
-        for row in rows
+        for unit_id, count, met, behind, average in rows
     ]
     return sorted(report, key=lambda r: r.unit.path)
