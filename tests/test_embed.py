@@ -75,12 +75,36 @@ def test_snippet_colours_are_used_only_when_valid_and_readable(demo, client):
     assert primary("red;}</style>") == "#a4161a"
 
 
-def test_unknown_widgets_and_the_leaderboard_without_rewards_are_not_found(demo, client):
+def test_unknown_widgets_are_not_found_and_the_leaderboard_comes_with_rewards(demo, client):
     assert client.get("/embed/nothing/").status_code == 404
-    # dj_learning.rewards is not installed here, so the leaderboard is not registered.
-    assert embed.get("leaderboard") is None
-    assert client.get("/embed/leaderboard/").status_code == 404
-    assert [w.name for w in embed.widgets()] == ["catalog", "my-study", "notices"]
+    assert [w.name for w in embed.widgets()] == ["catalog", "my-study", "notices", "leaderboard"]
+
+    embed.unregister("leaderboard")
+    try:
+        embed.register_shipped_widgets(lambda app: app != "dj_learning.rewards")
+        # Without the rewards app there is no leaderboard widget.
+        assert embed.get("leaderboard") is None
+        assert client.get("/embed/leaderboard/").status_code == 404
+    finally:
+        embed.register_shipped_widgets(lambda app: True)
+
+
+def test_the_leaderboard_widget_shows_the_region_to_members_only(demo, client):
+    from dj_learning.members.models import Member
+    from dj_learning.rewards import services
+
+    member = Member.objects.get(user__username="member")
+    services.adjust(member, 30, reason="测试", by=None)
+
+    signed_out = client.get("/embed/leaderboard/", HTTP_HOST="127.0.0.1").content.decode()
+    assert 'data-testid="embed-sign-in"' in signed_out
+    assert 'data-testid="leaderboard"' not in signed_out
+
+    client.login(username="member", password="Demo!pass2026")
+    html = client.get("/embed/leaderboard/?period=year", HTTP_HOST="127.0.0.1").content.decode()
+    board = html.split('data-testid="leaderboard"', 1)[1]
+    assert "东湖区" in board  # the region of the site
+    assert "张伟" in board  # the member's own row (the demo gave them points)
 
 
 def test_the_registry_takes_a_host_sites_widget(demo, client):
