@@ -23,6 +23,7 @@ anything back. Nothing goes through signals or services: the data is what
 those would have written, not a replay of them.
 """
 
+import json
 import random
 import time
 from contextlib import contextmanager
@@ -31,8 +32,10 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import partial
 
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -107,7 +110,14 @@ _COPY_FORMATS = {
 def _copy_text(value):
     """``value`` in the text format of PostgreSQL's ``COPY`` (psycopg's ``write_row``
     formats a row in Python, and costs six times more)."""
-    return _COPY_FORMATS[type(value)](value)
+    format = _COPY_FORMATS.get(type(value))
+    if format is None:  # a subclass: an enum member of TextChoices, say
+        format = next(f for t, f in _COPY_FORMATS.items() if isinstance(value, t))
+    return format(value)
+
+
+def _json(value):
+    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
 
 
 class RowWriter:
@@ -120,7 +130,13 @@ class RowWriter:
     decimals as Django stores them.
     """
 
-    SQLITE = {"DateTimeField": _sqlite_datetime, "DateField": _isoformat, "DecimalField": _text}
+    SQLITE = {
+        "DateTimeField": _sqlite_datetime,
+        "DateField": _isoformat,
+        "DecimalField": _text,
+        "JSONField": _json,
+    }
+    POSTGRESQL = {"JSONField": _json}
 
     def __init__(self, model, columns):
         self.model = model
@@ -129,25 +145,28 @@ class RowWriter:
         self.table = connection.ops.quote_name(opts.db_table)
         self.column_sql = ", ".join(connection.ops.quote_name(f.column) for f in self.fields)
         self.postgres = connection.vendor == "postgresql"
-        self.converters = [self.SQLITE.get(f.get_internal_type()) for f in self.fields]
+        formats = self.POSTGRESQL if self.postgres else self.SQLITE
+        self.converters = [formats.get(f.get_internal_type()) for f in self.fields]
 
     def write(self, rows):
         rows = list(rows)
         if not rows:
             return 0
+        convert = [(i, c) for i, c in enumerate(self.converters) if c is not None]
+        prepared = rows
+        if convert:
+            prepared = []
+            for row in rows:
+                row = list(row)
+                for i, converter in convert:
+                    row[i] = None if row[i] is None else converter(row[i])
+                prepared.append(row)
         with connection.cursor() as cursor:
             if self.postgres:
                 sql = f"COPY {self.table} ({self.column_sql}) FROM STDIN"
                 with cursor.cursor.copy(sql) as copy:
-                    copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in rows))
+                    copy.write("".join("\t".join(map(_copy_text, row)) + "\n" for row in prepared))
             else:
-                convert = [(i, c) for i, c in enumerate(self.converters) if c is not None]
-                prepared = []
-                for row in rows:
-                    row = list(row)
-                    for i, converter in convert:
-                        row[i] = converter(row[i])
-                    prepared.append(row)
                 marks = ", ".join(["%s"] * len(self.fields))
                 cursor.executemany(
                     f"INSERT INTO {self.table} ({self.column_sql}) VALUES ({marks})", prepared
@@ -263,10 +282,17 @@ class Seeder:
                 f"A data set with the prefix {self.prefix!r} exists already; "
                 "choose another --prefix or seed a fresh database."
             )
-        from dj_learning.courses.services import study_year
+        from dj_learning.courses.services import study_year, year_bounds
 
         last = study_year()
         self.year_list = list(range(last - self.years + 1, last + 1))
+        #: each year's (start, end), and the days in it up to today
+        self.spans = {year: year_bounds(year) for year in self.year_list}
+        now = timezone.now()
+        self.days = {
+            year: max(1, (min(end, now) - start).days) for year, (start, end) in self.spans.items()
+        }
+        self.member_units = []  # (member id, branch id)
         stages = [
             ("org tree", self.seed_units),
             ("courses", self.seed_courses),
@@ -274,7 +300,18 @@ class Seeder:
             ("members", self.seed_members),
             ("study, completions, credits", self.seed_study),
         ]
-        stages += [(getattr(ext, "label", ext.__name__), partial(ext, self)) for ext in extensions]
+        shipped = [
+            stage
+            for app, stage in [
+                ("dj_learning.quizzes", seed_quizzes),
+                ("dj_learning.rewards", seed_points),
+            ]
+            if apps.is_installed(app)
+        ]
+        stages += [
+            (getattr(ext, "label", ext.__name__), partial(ext, self))
+            for ext in shipped + extensions
+        ]
         for label, stage in stages:
             started = time.perf_counter()
             with transaction.atomic():
@@ -494,13 +531,13 @@ class Seeder:
                 users.write(user_rows)
                 members.write(member_rows)
                 ids.extend(member_ids)
+                self.member_units.extend((row[0], row[4]) for row in member_rows)
         self.context["member_ids"] = ids
         self.report.add("users", len(ids))
         self.report.add("members", len(ids))
 
     def seed_study(self):
         from dj_learning.courses.models import CourseEnrollment, LessonProgress, ModuleCompletion
-        from dj_learning.courses.services import year_bounds
         from dj_learning.credits.models import CreditEntry
 
         progress = RowWriter(
@@ -539,7 +576,7 @@ class Seeder:
         enrolments = RowWriter(CourseEnrollment, ["member", "course", "enrolled_at"])
         lesson_seconds = 5 * 60
         member_ids = self.context["member_ids"]
-        spans = {year: year_bounds(year) for year in self.year_list}
+        spans = self.spans
         local = timezone.get_current_timezone()
         totals = dict.fromkeys(["progress", "completions", "credits", "enrolments"], 0)
         with foreign_keys_checked_once(
@@ -553,7 +590,7 @@ class Seeder:
                     rng = random.Random(self.seed * 7_919 + n)
                     for year in self.year_list:
                         start, end = spans[year]
-                        days = max(1, (min(end, timezone.now()) - start).days)
+                        days = self.days[year]
                         courses = set()
                         # About a third of the members complete every required module.
                         diligent = rng.random() < 0.3
@@ -625,3 +662,235 @@ class Seeder:
         self.report.add("module completions", totals["completions"])
         self.report.add("credit entries", totals["credits"])
         self.report.add("course enrolments", totals["enrolments"])
+
+
+# -- What optional apps add --------------------------------------------------------
+
+
+def _members_in_chunks(seeder):
+    ids = seeder.context["member_ids"]
+    for first in range(0, len(ids), seeder.batch):
+        yield first, ids[first : first + seeder.batch]
+
+
+def seed_quizzes(seeder):
+    """A yearly exam of ten questions per year; about 60% of members took it once.
+
+    Every seeded attempt of an exam shares one draw (the questions are the
+    same ten, in one shuffled order), graded with the quizzes app's own
+    grading of a response each member gives, right about 75% of the time.
+    """
+    from dj_learning.quizzes import grading
+    from dj_learning.quizzes import services as quizzes
+    from dj_learning.quizzes.models import (
+        Attempt,
+        AttemptAnswer,
+        Question,
+        QuestionBank,
+        QuestionCategory,
+    )
+
+    bank = QuestionBank.objects.create(name=f"{seeder.prefix} 题库")
+    category = QuestionCategory.objects.create(bank=bank, path="年度考试")
+    questions = Question.objects.bulk_create(
+        Question(
+            bank=bank,
+            category=category,
+            kind="single",
+            text=f"{TOPICS[i % len(TOPICS)]}第{i + 1}题：下列说法正确的是？",
+            points=Decimal(10),
+            explanation="依据学习材料。",
+            data={
+                "options": [
+                    {"id": "a", "text": "正确的说法", "fraction": 1.0, "feedback": ""},
+                    {"id": "b", "text": "错误的说法", "fraction": 0.0, "feedback": ""},
+                    {"id": "c", "text": "另一种错误的说法", "fraction": 0.0, "feedback": ""},
+                ],
+                "partial": False,
+            },
+        )
+        for i in range(10)
+    )
+    attempts = RowWriter(
+        Attempt,
+        ["id", "quiz", "member", "number", "seed", "state", "started_at", "submitted_at",
+         "graded_at", "notified_at", "year", "questions", "responses", "score", "max_score",
+         "pass_percent", "passed", "quiz_title"],
+    )  # fmt: skip
+    answers = RowWriter(
+        AttemptAnswer,
+        ["attempt", "position", "question", "kind", "response", "score", "max_score", "state"],
+    )
+    national = seeder.context["national"]
+    exams = []
+    for year in seeder.year_list:
+        quiz = quizzes.create_quiz(
+            f"{seeder.prefix} {year}年度考试", questions=questions, unit=national,
+            attempts_allowed=1, pass_percent=Decimal(60),
+        )  # fmt: skip
+        draw = grading.shuffled(quizzes.draw_questions(quiz, seeder.seed), seeder.seed)
+        exams.append((year, quiz, draw))
+    made = {"attempts": 0, "answers": 0}
+    for first, chunk in _members_in_chunks(seeder):
+        rows, answer_rows, graded = [], [], []
+        for n, member in enumerate(chunk, start=first):
+            rng = random.Random(seeder.seed * 104_729 + n)
+            for year, quiz, draw in exams:
+                if rng.random() >= 0.6:
+                    continue
+                start = seeder.spans[year][0] + timedelta(days=rng.randrange(seeder.days[year]))
+                responses = {}
+                for q in draw:
+                    right = rng.random() < 0.75
+                    option = next(o for o in q["data"]["options"] if (o["fraction"] > 0) == right)
+                    responses[str(q["position"])] = option["id"]
+                grades = grading.grade_all(draw, responses)
+                score = sum((g.score for g in grades), Decimal(0))
+                maximum = sum((g.max_score for g in grades), Decimal(0))
+                graded.append((member, year, quiz, draw, responses, grades, score, maximum, start))
+        ids = allocate_ids(Attempt, len(graded))
+        for pk, (member, year, quiz, draw, responses, grades, score, maximum, start) in zip(
+            ids, graded, strict=True
+        ):
+            done = start + timedelta(minutes=20)
+            passed = score * 100 >= quiz.pass_percent * maximum
+            rows.append((pk, quiz.pk, member, 1, seeder.seed, "graded", start, done, done, done,
+                         year, draw, responses, score, maximum, quiz.pass_percent, passed,
+                         quiz.title))  # fmt: skip
+            answer_rows.extend(
+                (pk, q["position"], q["id"], q["kind"], responses[str(q["position"])], g.score,
+                 g.max_score, g.state)
+                for q, g in zip(draw, grades, strict=True)
+            )  # fmt: skip
+        with foreign_keys_checked_once(Attempt, AttemptAnswer):
+            made["attempts"] += attempts.write(rows)
+            made["answers"] += answers.write(answer_rows)
+    seeder.report.add("quiz attempts", made["attempts"])
+    seeder.report.add("quiz answers", made["answers"])
+
+
+seed_quizzes.label = "quiz attempts"
+
+
+def seed_points(seeder):
+    """Points for every completion (and passed exam), a reward per region, some redemptions.
+
+    Entries are what ``rewards.services.award`` writes for a rule of 10 points
+    a module and 20 a passed quiz (with the same once-only keys), and each
+    member's balance row matches their entries, so ``learning_check_ledger``
+    finds no drift. About a fifth of the members who can afford it redeemed
+    the region's reward once; half of those have picked it up.
+    """
+    from django.contrib.contenttypes.models import ContentType
+
+    from dj_learning.courses.models import ModuleCompletion
+    from dj_learning.rewards.models import (
+        Action,
+        Balance,
+        CatalogItem,
+        Entry,
+        PointRule,
+        Redemption,
+    )
+
+    quizzes = "quiz attempts" in seeder.report.rows
+    rules, items = {}, {}
+    for region in seeder.context["regions"]:
+        module_rule, _ = PointRule.objects.get_or_create(
+            unit=region, action=Action.MODULE_COMPLETED, defaults={"points": 10}
+        )
+        quiz_rule, _ = PointRule.objects.get_or_create(
+            unit=region, action=Action.QUIZ_PASSED, defaults={"points": 20}
+        )
+        rules[region.path] = (module_rule, quiz_rule)
+        items[region.path] = CatalogItem.objects.create(
+            unit=region, title="党员学习笔记本", cost=50, stock=10**6, per_member_limit=1
+        )
+    region_of = {pk: path[: len(seeder.context["regions"][0].path)] for pk, path in
+                 seeder.context["branches"]}  # fmt: skip
+    unit_of = dict(seeder.member_units)  # member id → branch id
+    completion_type = ContentType.objects.get_for_model(ModuleCompletion)
+    entry_columns = ["id", "member", "amount", "kind", "action", "rule", "source_type",
+                     "source_id", "title", "day", "key", "redemption", "reason", "created_at"]  # fmt: skip
+    entries = RowWriter(Entry, entry_columns)
+    redemptions = RowWriter(
+        Redemption,
+        ["id", "member", "item", "title", "cost", "code", "status", "created_at", "decided_at",
+         "reason"],
+    )  # fmt: skip
+    balances = RowWriter(Balance, ["member", "balance", "lifetime", "hidden"])
+    local = timezone.get_current_timezone()
+    redeemed = dict.fromkeys(items, 0)
+    made = {"entries": 0, "redemptions": 0}
+    if quizzes:
+        from dj_learning.quizzes.models import Attempt
+
+        attempt_type = ContentType.objects.get_for_model(Attempt)
+    for first, chunk in _members_in_chunks(seeder):
+        earned = []  # (member, amount, action, rule, type, source id, title, when)
+        for pk, member, title, when in (
+            ModuleCompletion.objects.filter(member_id__in=chunk)
+            .order_by("member_id", "completed_at", "pk")
+            .values_list("pk", "member_id", "module_title", "completed_at")
+        ):
+            rule = rules[region_of[unit_of[member]]][0]
+            earned.append(
+                (member, 10, Action.MODULE_COMPLETED, rule, completion_type, pk, title, when)
+            )
+        if quizzes:
+            for pk, member, title, when in (
+                Attempt.objects.filter(member_id__in=chunk, passed=True)
+                .order_by("member_id", "pk")
+                .values_list("pk", "member_id", "quiz_title", "graded_at")
+            ):
+                rule = rules[region_of[unit_of[member]]][1]
+                earned.append((member, 20, Action.QUIZ_PASSED, rule, attempt_type, pk, title, when))
+        totals = dict.fromkeys(chunk, 0)
+        last = {}
+        for member, amount, _a, _r, _t, _p, _title, when in earned:
+            totals[member] += amount
+            last[member] = max(last.get(member, when), when)
+        spend = []
+        for n, member in enumerate(chunk, start=first):
+            if totals[member] >= 50 and random.Random(seeder.seed * 15_485_863 + n).random() < 0.2:
+                spend.append((n, member))
+        entry_ids = allocate_ids(Entry, len(earned) + len(spend))
+        redemption_ids = allocate_ids(Redemption, len(spend))
+        entry_rows, redemption_rows = [], []
+        for pk, (member, amount, action, rule, ctype, source, title, when) in zip(
+            entry_ids, earned, strict=False
+        ):
+            entry_rows.append((pk, member, amount, "earned", action, rule.pk, ctype.pk, str(source),
+                               title, when.astimezone(local).date(),
+                               f"{member}:{action}:{ctype.pk}:{source}", None, "", when))  # fmt: skip
+        for entry_pk, redemption_pk, (n, member) in zip(
+            entry_ids[len(earned) :], redemption_ids, spend, strict=True
+        ):
+            item = items[region_of[unit_of[member]]]
+            when = last[member] + timedelta(days=1)
+            picked_up = n % 2 == 0
+            redemption_rows.append((redemption_pk, member, item.pk, item.title, item.cost,
+                                    f"{seeder.prefix[:4].upper()}{n:08d}",
+                                    "fulfilled" if picked_up else "pending", when,
+                                    when + timedelta(days=2) if picked_up else None, ""))  # fmt: skip
+            entry_rows.append((entry_pk, member, -item.cost, "redemption", "", None, None, "",
+                               item.title, when.astimezone(local).date(), None, redemption_pk, "",
+                               when))  # fmt: skip
+            totals[member] -= item.cost
+            redeemed[region_of[unit_of[member]]] += 1
+        lifetime = dict.fromkeys(chunk, 0)
+        for member, amount, *_rest in earned:
+            lifetime[member] += amount
+        with foreign_keys_checked_once(Entry, Redemption, Balance):
+            redemptions.write(redemption_rows)
+            made["entries"] += entries.write(entry_rows)
+            balances.write((member, totals[member], lifetime[member], False) for member in chunk)
+        made["redemptions"] += len(redemption_rows)
+    for path, item in items.items():
+        CatalogItem.objects.filter(pk=item.pk).update(stock=item.stock - redeemed[path])
+    seeder.report.add("points entries", made["entries"])
+    seeder.report.add("points balances", len(seeder.context["member_ids"]))
+    seeder.report.add("redemptions", made["redemptions"])
+
+
+seed_points.label = "points and redemptions"
