@@ -151,3 +151,24 @@ def test_foreign_keys_are_back_and_hold_after_seeding(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         bad.save()
         connection.check_constraints()
+
+
+def test_quizzes_and_points_are_seeded_and_the_ledger_agrees(db):
+    from dj_learning.quizzes.models import Attempt
+    from dj_learning.rewards.models import Balance, Entry, Redemption
+
+    output = seed(members=120, branch_size=30)
+
+    assert "quiz attempts" in output and "points entries" in output
+    passed = Attempt.objects.filter(passed=True)
+    assert passed.exists() and Attempt.objects.filter(passed=False).exists()
+    # Every passed exam earned its points once, and every completion its points.
+    assert Entry.objects.filter(action="quiz_passed").count() == passed.count()
+    assert Entry.objects.filter(action="module_completed").count() == (
+        ModuleCompletion.objects.count()
+    )
+    assert Redemption.objects.exists()
+    assert Balance.objects.count() == 120
+    out = io.StringIO()
+    call_command("learning_check_ledger", stdout=out)
+    assert "agree" in out.getvalue()
