@@ -106,7 +106,7 @@ class Command(BaseCommand):
             welcome.delete()
 
     def _schedules(self):
-        """Reminders to members behind their plan every morning; the ledger's repair nightly."""
+        """Reminders every morning, the credit and points ledgers checked nightly, overdue quizzes closed."""
         from datetime import datetime, time, timedelta
 
         from django.utils import timezone
@@ -127,11 +127,27 @@ class Command(BaseCommand):
                     "repeats": -1,
                 },
             )
+        # Quiz attempts past their time limit are graded with what was saved.
+        Schedule.objects.update_or_create(
+            func="dj_learning.quizzes.tasks.close_overdue_attempts",
+            defaults={
+                "name": "关闭超时的测验",
+                "schedule_type": Schedule.MINUTES,
+                "minutes": 5,
+                "repeats": -1,
+            },
+        )
 
     def _staff_group(self, name):
-        """Clerks and reviewers work in the Wagtail admin; this group lets them in."""
+        """Clerks and reviewers work in the Wagtail admin; this group lets them in.
+
+        They also mark short answers of quiz attempts, for members in their scope.
+        """
         group, _ = Group.objects.get_or_create(name=name)
-        group.permissions.add(Permission.objects.get(codename="access_admin"))
+        group.permissions.add(
+            Permission.objects.get(codename="access_admin"),
+            Permission.objects.get(codename="mark_attempt"),
+        )
 
     def _load_account(self, spec, password):
         user_model = get_user_model()
