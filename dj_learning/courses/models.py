@@ -106,6 +106,13 @@ class AbstractCoursePage(Page):
     class Meta:
         abstract = True
 
+    def serve(self, request, *args, **kwargs):
+        from . import page_cache
+
+        return page_cache.serve(
+            request, self, lambda: super(AbstractCoursePage, self).serve(request, *args, **kwargs)
+        )
+
     def get_context(self, request, *args, **kwargs):
         from .views import course_context
 
@@ -177,6 +184,9 @@ class AbstractModulePage(Page):
     )
     lessons = StreamField([("lesson", LessonBlock())], verbose_name=_("lessons"), blank=True)
     body_text = models.TextField(editable=False, blank=True)
+    # ``[[lesson_id, min_minutes or None], ...]`` copied from ``lessons`` on save, so that
+    # lists of modules (a course page) need not load the StreamField.
+    lesson_minimums = models.JSONField(editable=False, null=True, default=None)
 
     content_panels = [
         *Page.content_panels,
@@ -229,7 +239,22 @@ class AbstractModulePage(Page):
 
     def save(self, *args, **kwargs):
         self.body_text = self.lessons_text()
+        # get_prep_value() gives new lessons their ids, as saving the StreamField would.
+        self.lesson_minimums = self.lesson_minimums_from_lessons(self.lessons.get_prep_value())
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "lessons" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "body_text", "lesson_minimums"}
         return super().save(*args, **kwargs)
+
+    def lesson_minimums_from_lessons(self, raw_data=None):
+        """``[[lesson_id, min_minutes or None], ...]`` read from the raw StreamField data."""
+        lessons = [
+            (item["id"], (item.get("value") or {}).get("min_minutes"))
+            for item in (self.lessons.raw_data if raw_data is None else raw_data)
+            if item["type"] == "lesson"
+        ]
+        # Unsaved lessons hold Decimals; the copy is JSON.
+        return [[i, None if m in (None, "") else str(m)] for i, m in lessons]
 
     def lessons_text(self):
         """The plain text of the lessons, for search."""

@@ -170,13 +170,12 @@ def lesson_requirements(module):
     A lesson's own minimum wins; the module's minimum is shared equally among
     the others. ``LESSON_MIN_SECONDS`` overrides everything (demos, tests).
     """
-    # The raw data: reading ids and minutes must not build every rich text block
-    # (a course page asks this of each of its modules).
-    lessons = [
-        (item["id"], (item.get("value") or {}).get("min_minutes"))
-        for item in module.lessons.raw_data
-        if item["type"] == "lesson"
-    ]
+    # Lists of modules load them without their lessons (``defer_streamfields()``) and
+    # read the copy saved with the page; a loaded module (a preview too) reads its lessons.
+    if module.lesson_minimums is not None and "lessons" in module.get_deferred_fields():
+        lessons = module.lesson_minimums
+    else:
+        lessons = module.lesson_minimums_from_lessons()
     override = settings.LESSON_MIN_SECONDS
     if override is not None:
         return {lesson_id: int(override) for lesson_id, _minutes in lessons}
@@ -386,6 +385,9 @@ class ModuleStatus:
     lessons_studied: int = 0
     completed: bool = False
     enrolled: bool = False
+    # Filled by the course page for its rows.
+    url: str | None = None
+    credits_label: str = ""
 
     @property
     def percent(self):
@@ -500,7 +502,7 @@ def plan_summary(member, year=None):
     summary.required_credits = plan.required_credits
     summary.min_elective_credits = plan.min_elective_credits
     ids = plan_module_ids(plan)
-    pages = Page.objects.filter(pk__in=ids).live().specific()
+    pages = Page.objects.filter(pk__in=ids).live().specific().defer_streamfields()
     by_id = {page.pk: page for page in pages}
     modules = [by_id[i] for i in ids if i in by_id]
     statuses = module_statuses(member, modules, plan=plan, course_ids=set())

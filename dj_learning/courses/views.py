@@ -1,14 +1,17 @@
 """Page contexts and the member's study views. Thin: read input, call services, render."""
 
+from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 from wagtail.images import get_image_model
@@ -72,12 +75,13 @@ def catalog_context(request, catalog):
 
 def course_context(request, course):
     member = member_for(request.user)
-    modules = list(course.get_children().live().specific().order_by("path"))
+    modules = list(course.get_children().live().specific().defer_streamfields().order_by("path"))
     modules = [m for m in modules if isinstance(m, AbstractModulePage)]
     plan = services.plan_for(member) if member else None
     course_ids = services.enrolled_course_ids(member) if member else set()
     statuses = services.module_statuses(member, modules, plan=plan, course_ids=course_ids)
     rows = [statuses[m.pk] for m in modules]
+    _add_row_labels(request, course, rows)
     return {
         "member": member,
         "modules": rows,
@@ -87,6 +91,27 @@ def course_context(request, course):
         "course_percent": int(100 * sum(r.completed for r in rows) / len(rows)) if rows else 0,
         "credits_total": sum((m.credits for m in modules), start=0),
     }
+
+
+def _add_row_labels(request, course, rows):
+    """Give each module row its ``url`` and ``credits_label``, worked out once per course.
+
+    A module's URL is its course's URL and its slug, as Wagtail routes it; the
+    label of a number of credits is made once per distinct number.
+    """
+    course_url = course.get_url(request) or ""
+    if course_url and not course_url.endswith("/"):
+        course_url += "/"
+    suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
+    labels = {}
+    for row in rows:
+        module = row.module
+        row.url = f"{course_url}{module.slug}{suffix}" if course_url else None
+        if module.credits not in labels:
+            labels[module.credits] = ngettext(
+                "%(credits)s credit", "%(credits)s credits", module.credits_count
+            ) % {"credits": floatformat(module.credits, "-2")}
+        row.credits_label = labels[module.credits]
 
 
 def module_context(request, module):
