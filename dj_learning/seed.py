@@ -731,38 +731,42 @@ def seed_quizzes(seeder):
         draw = grading.shuffled(quizzes.draw_questions(quiz, seeder.seed), seeder.seed)
         exams.append((year, quiz, draw))
     made = {"attempts": 0, "answers": 0}
-    for first, chunk in _members_in_chunks(seeder):
-        rows, answer_rows, graded = [], [], []
-        for n, member in enumerate(chunk, start=first):
-            rng = random.Random(seeder.seed * 104_729 + n)
-            for year, quiz, draw in exams:
-                if rng.random() >= 0.6:
-                    continue
-                start = seeder.spans[year][0] + timedelta(days=rng.randrange(seeder.days[year]))
-                responses = {}
-                for q in draw:
-                    right = rng.random() < 0.75
-                    option = next(o for o in q["data"]["options"] if (o["fraction"] > 0) == right)
-                    responses[str(q["position"])] = option["id"]
-                grades = grading.grade_all(draw, responses)
-                score = sum((g.score for g in grades), Decimal(0))
-                maximum = sum((g.max_score for g in grades), Decimal(0))
-                graded.append((member, year, quiz, draw, responses, grades, score, maximum, start))
-        ids = allocate_ids(Attempt, len(graded))
-        for pk, (member, year, quiz, draw, responses, grades, score, maximum, start) in zip(
-            ids, graded, strict=True
-        ):
-            done = start + timedelta(minutes=20)
-            passed = score * 100 >= quiz.pass_percent * maximum
-            rows.append((pk, quiz.pk, member, 1, seeder.seed, "graded", start, done, done, done,
-                         year, draw, responses, score, maximum, quiz.pass_percent, passed,
-                         quiz.title))  # fmt: skip
-            answer_rows.extend(
-                (pk, q["position"], q["id"], q["kind"], responses[str(q["position"])], g.score,
-                 g.max_score, g.state)
-                for q, g in zip(draw, grades, strict=True)
-            )  # fmt: skip
-        with foreign_keys_checked_once(Attempt, AttemptAnswer):
+    with foreign_keys_checked_once(Attempt, AttemptAnswer):
+        for first, chunk in _members_in_chunks(seeder):
+            rows, answer_rows, graded = [], [], []
+            for n, member in enumerate(chunk, start=first):
+                rng = random.Random(seeder.seed * 104_729 + n)
+                for year, quiz, draw in exams:
+                    if rng.random() >= 0.6:
+                        continue
+                    start = seeder.spans[year][0] + timedelta(days=rng.randrange(seeder.days[year]))
+                    responses = {}
+                    for q in draw:
+                        right = rng.random() < 0.75
+                        option = next(
+                            o for o in q["data"]["options"] if (o["fraction"] > 0) == right
+                        )
+                        responses[str(q["position"])] = option["id"]
+                    grades = grading.grade_all(draw, responses)
+                    score = sum((g.score for g in grades), Decimal(0))
+                    maximum = sum((g.max_score for g in grades), Decimal(0))
+                    graded.append(
+                        (member, year, quiz, draw, responses, grades, score, maximum, start)
+                    )
+            ids = allocate_ids(Attempt, len(graded))
+            for pk, (member, year, quiz, draw, responses, grades, score, maximum, start) in zip(
+                ids, graded, strict=True
+            ):
+                done = start + timedelta(minutes=20)
+                passed = score * 100 >= quiz.pass_percent * maximum
+                rows.append((pk, quiz.pk, member, 1, seeder.seed, "graded", start, done, done, done,
+                             year, draw, responses, score, maximum, quiz.pass_percent, passed,
+                             quiz.title))  # fmt: skip
+                answer_rows.extend(
+                    (pk, q["position"], q["id"], q["kind"], responses[str(q["position"])], g.score,
+                     g.max_score, g.state)
+                    for q, g in zip(draw, grades, strict=True)
+                )  # fmt: skip
             made["attempts"] += attempts.write(rows)
             made["answers"] += answers.write(answer_rows)
     seeder.report.add("quiz attempts", made["attempts"])
@@ -826,66 +830,71 @@ def seed_points(seeder):
         from dj_learning.quizzes.models import Attempt
 
         attempt_type = ContentType.objects.get_for_model(Attempt)
-    for first, chunk in _members_in_chunks(seeder):
-        earned = []  # (member, amount, action, rule, type, source id, title, when)
-        for pk, member, title, when in (
-            ModuleCompletion.objects.filter(member_id__in=chunk)
-            .order_by("member_id", "completed_at", "pk")
-            .values_list("pk", "member_id", "module_title", "completed_at")
-        ):
-            rule = rules[region_of[unit_of[member]]][0]
-            earned.append(
-                (member, 10, Action.MODULE_COMPLETED, rule, completion_type, pk, title, when)
-            )
-        if quizzes:
+    with foreign_keys_checked_once(Entry, Redemption, Balance):
+        for first, chunk in _members_in_chunks(seeder):
+            earned = []  # (member, amount, action, rule, type, source id, title, when)
             for pk, member, title, when in (
-                Attempt.objects.filter(member_id__in=chunk, passed=True)
-                .order_by("member_id", "pk")
-                .values_list("pk", "member_id", "quiz_title", "graded_at")
+                ModuleCompletion.objects.filter(member_id__in=chunk)
+                .order_by("member_id", "completed_at", "pk")
+                .values_list("pk", "member_id", "module_title", "completed_at")
             ):
-                rule = rules[region_of[unit_of[member]]][1]
-                earned.append((member, 20, Action.QUIZ_PASSED, rule, attempt_type, pk, title, when))
-        totals = dict.fromkeys(chunk, 0)
-        last = {}
-        for member, amount, _a, _r, _t, _p, _title, when in earned:
-            totals[member] += amount
-            last[member] = max(last.get(member, when), when)
-        spend = []
-        for n, member in enumerate(chunk, start=first):
-            if totals[member] >= 50 and random.Random(seeder.seed * 15_485_863 + n).random() < 0.2:
-                spend.append((n, member))
-        entry_ids = allocate_ids(Entry, len(earned) + len(spend))
-        redemption_ids = allocate_ids(Redemption, len(spend))
-        entry_rows, redemption_rows = [], []
-        for pk, (member, amount, action, rule, ctype, source, title, when) in zip(
-            entry_ids, earned, strict=False
-        ):
-            entry_rows.append((pk, member, amount, "earned", action, rule.pk, ctype.pk, str(source),
-                               title, when.astimezone(local).date(),
-                               f"{member}:{action}:{ctype.pk}:{source}", None, "", when))  # fmt: skip
-        for entry_pk, redemption_pk, (n, member) in zip(
-            entry_ids[len(earned) :], redemption_ids, spend, strict=True
-        ):
-            item = items[region_of[unit_of[member]]]
-            when = last[member] + timedelta(days=1)
-            picked_up = n % 2 == 0
-            redemption_rows.append((redemption_pk, member, item.pk, item.title, item.cost,
-                                    f"{seeder.prefix[:4].upper()}{n:08d}",
-                                    "fulfilled" if picked_up else "pending", when,
-                                    when + timedelta(days=2) if picked_up else None, ""))  # fmt: skip
-            entry_rows.append((entry_pk, member, -item.cost, "redemption", "", None, None, "",
-                               item.title, when.astimezone(local).date(), None, redemption_pk, "",
-                               when))  # fmt: skip
-            totals[member] -= item.cost
-            redeemed[region_of[unit_of[member]]] += 1
-        lifetime = dict.fromkeys(chunk, 0)
-        for member, amount, *_rest in earned:
-            lifetime[member] += amount
-        with foreign_keys_checked_once(Entry, Redemption, Balance):
+                rule = rules[region_of[unit_of[member]]][0]
+                earned.append(
+                    (member, 10, Action.MODULE_COMPLETED, rule, completion_type, pk, title, when)
+                )
+            if quizzes:
+                for pk, member, title, when in (
+                    Attempt.objects.filter(member_id__in=chunk, passed=True)
+                    .order_by("member_id", "pk")
+                    .values_list("pk", "member_id", "quiz_title", "graded_at")
+                ):
+                    rule = rules[region_of[unit_of[member]]][1]
+                    earned.append(
+                        (member, 20, Action.QUIZ_PASSED, rule, attempt_type, pk, title, when)
+                    )
+            totals = dict.fromkeys(chunk, 0)
+            last = {}
+            for member, amount, _a, _r, _t, _p, _title, when in earned:
+                totals[member] += amount
+                last[member] = max(last.get(member, when), when)
+            spend = []
+            for n, member in enumerate(chunk, start=first):
+                if (
+                    totals[member] >= 50
+                    and random.Random(seeder.seed * 15_485_863 + n).random() < 0.2
+                ):
+                    spend.append((n, member))
+            entry_ids = allocate_ids(Entry, len(earned) + len(spend))
+            redemption_ids = allocate_ids(Redemption, len(spend))
+            entry_rows, redemption_rows = [], []
+            for pk, (member, amount, action, rule, ctype, source, title, when) in zip(
+                entry_ids, earned, strict=False
+            ):
+                entry_rows.append((pk, member, amount, "earned", action, rule.pk, ctype.pk, str(source),
+                                   title, when.astimezone(local).date(),
+                                   f"{member}:{action}:{ctype.pk}:{source}", None, "", when))  # fmt: skip
+            for entry_pk, redemption_pk, (n, member) in zip(
+                entry_ids[len(earned) :], redemption_ids, spend, strict=True
+            ):
+                item = items[region_of[unit_of[member]]]
+                when = last[member] + timedelta(days=1)
+                picked_up = n % 2 == 0
+                redemption_rows.append((redemption_pk, member, item.pk, item.title, item.cost,
+                                        f"{seeder.prefix[:4].upper()}{n:08d}",
+                                        "fulfilled" if picked_up else "pending", when,
+                                        when + timedelta(days=2) if picked_up else None, ""))  # fmt: skip
+                entry_rows.append((entry_pk, member, -item.cost, "redemption", "", None, None, "",
+                                   item.title, when.astimezone(local).date(), None, redemption_pk, "",
+                                   when))  # fmt: skip
+                totals[member] -= item.cost
+                redeemed[region_of[unit_of[member]]] += 1
+            lifetime = dict.fromkeys(chunk, 0)
+            for member, amount, *_rest in earned:
+                lifetime[member] += amount
             redemptions.write(redemption_rows)
             made["entries"] += entries.write(entry_rows)
             balances.write((member, totals[member], lifetime[member], False) for member in chunk)
-        made["redemptions"] += len(redemption_rows)
+            made["redemptions"] += len(redemption_rows)
     for path, item in items.items():
         CatalogItem.objects.filter(pk=item.pk).update(stock=item.stock - redeemed[path])
     seeder.report.add("points entries", made["entries"])
