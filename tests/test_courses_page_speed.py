@@ -5,6 +5,7 @@ import re
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from wagtail.models import Page
 
 from dj_learning.courses import services
@@ -114,3 +115,103 @@ def test_a_cached_page_carries_each_visitors_own_form_token(db):
         "/i18n/setlang/", {"language": "en", "next": "/", "csrfmiddlewaretoken": token}
     )
     assert response.status_code == 302
+
+
+def _row(html, title):
+    """The list item of the module titled ``title`` on a course page."""
+    rows = re.findall(r'<li class="djl-module-row.*?</li>', html, re.S)
+    return next(row for row in rows if title in row)
+
+
+def _studied(member, module, seconds):
+    lesson = next(iter(services.lesson_requirements(module)))
+    LessonProgress.objects.create(
+        member=member,
+        module=module,
+        lesson_id=lesson,
+        seconds=seconds,
+        studied_at=timezone.now() if seconds >= 60 else None,
+    )
+
+
+def test_members_see_their_own_progress_in_rows_rendered_once(tree, learning_settings):
+    learning_settings(LESSON_MIN_SECONDS=None)
+    course = factories.course()
+    done = factories.module(course=course, title="学完的模块", minutes="1", lesson_count=1)
+    half = factories.module(course=course, title="学了一半的模块", minutes="1", lesson_count=1)
+    ann, bob = factories.member(unit=tree["b1"]), factories.member(unit=tree["b1"])
+    clients = {}
+    for member in (ann, bob):
+        services.enrol(member, course)
+        clients[member] = Client()
+        clients[member].force_login(member.user)
+    _studied(ann, done, 60)
+    assert services.try_complete(ann, done)
+    _studied(bob, half, 30)
+
+    # The second time round, every row has been rendered before, for someone.
+    for _ in range(2):
+        ann_html = clients[ann].get(course.url).content.decode()
+        bob_html = clients[bob].get(course.url).content.decode()
+        assert "is-complete" in _row(ann_html, "学完的模块")
+        assert "✓ 已完成" in _row(ann_html, "学完的模块")
+        assert 'aria-valuenow="0"' in _row(ann_html, "学了一半的模块")
+        assert "is-complete" not in _row(bob_html, "学完的模块")
+        assert 'aria-valuenow="0"' in _row(bob_html, "学完的模块")
+        assert 'aria-valuenow="50"' in _row(bob_html, "学了一半的模块")
+        anonymous = Client().get(course.url).content.decode()
+        assert "progressbar" not in _row(anonymous, "学了一半的模块")
+        english = clients[bob].get(course.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "Required" in _row(english, "学了一半的模块")
+
+
+def test_a_member_sees_a_module_renamed_and_moved_to_electives(tree, client):
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    course = factories.course()
+    module = factories.module(course=course, title="旧的名字", credits="1")
+    services.enrol(member, course)
+    client.login(username="learner", password=factories.PASSWORD)
+    row = _row(client.get(course.url).content.decode(), "旧的名字")
+    assert "必修" in row and "1 学分" in row
+
+    module.title = "新的名字"
+    module.kind = "elective"
+    module.credits = 2
+    module.save_revision().publish()
+    html = client.get(course.url).content.decode()
+    assert "旧的名字" not in html
+    row = _row(html, "新的名字")
+    assert "选修" in row and "2 学分" in row
+
+
+def test_every_module_row_links_to_its_module(tree, client):
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    course = factories.course()
+    modules = [factories.module(course=course) for _ in range(3)]
+    services.enrol(member, course)
+    client.login(username="learner", password=factories.PASSWORD)
+    html = client.get(course.url).content.decode()
+    for module in modules:
+        link = re.search(r'href="([^"]+)"', _row(html, module.title))[1]
+        assert link == module.url
+        page = client.get(link)
+        assert page.status_code == 200
+        assert module.title in page.content.decode()
+
+
+def test_a_missing_or_unpublished_course_or_module_is_not_found(tree, client):
+    course = factories.course()
+    module = factories.module(course=course)
+    hidden = factories.module(course=course)
+    hidden.unpublish()
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    services.enrol(member, course)
+    for visitor in (Client(), client):
+        assert visitor.get(module.url).status_code == 200
+        assert visitor.get(f"{course.url}no-such-module/").status_code == 404
+        assert visitor.get(f"{course.url}{hidden.slug}/").status_code == 404
+        assert visitor.get(f"{course.url}{module.slug}/no-such-page/").status_code == 404
+        assert hidden.title not in visitor.get(course.url).content.decode()
+        client.login(username="learner", password=factories.PASSWORD)
+    course.unpublish()
+    assert client.get(course.url).status_code == 404

@@ -1,10 +1,13 @@
 """Requests per second through gunicorn and a real HTTP client on loopback.
 
-Three pages, measured in turn within each run so that they share the
+Four requests, measured in turn within each run so that they share the
 machine's state: a bare Wagtail page (the site's ``HomePage``) whose rich text
-is the course page's module list, the reference; the course page of 100
-modules for an anonymous visitor; the same page for a signed-in member (the
-session cookie sent with each request). The ratio is to the reference.
+is the course page's module list, the reference, for an anonymous visitor and
+for the signed-in member (the session cookie sent with each request: the
+session, the user and the member are read as on any signed-in page); the
+course page of 100 modules for an anonymous visitor, and for the member. Each
+course page's ratio is to the bare page requested the same way; the member's
+course page is also compared with the anonymous bare page (a row of its own).
 
 Then the peak memory of the web process: the largest high-water mark of
 resident memory (``VmHWM``) of the gunicorn workers after all the runs.
@@ -28,6 +31,12 @@ def run(ctx):
         # (scenario, path, cookie, text the page must hold)
         ("HTTP: bare Wagtail page (reference)", reference.url, None, "djl-module-list"),
         ("HTTP: course page, anonymous", course.url, None, "djl-module-list"),
+        (
+            "HTTP: bare Wagtail page, signed in (reference)",
+            reference.url,
+            cookie,
+            'data-testid="user-name"',
+        ),
         (
             "HTTP: course page, logged-in member",
             course.url,
@@ -54,9 +63,17 @@ def run(ctx):
                 )
         peak = server.peak_worker_mb()
 
-    reference_result = results[0]
-    for result in results[1:]:
-        result.compare_to(reference_result)
+    bare, anonymous, bare_signed_in, member_page = results
+    anonymous.compare_to(bare)
+    member_page.compare_to(bare_signed_in)
+    versus_anonymous = measure.Result(
+        "HTTP: course page, logged-in member, vs the anonymous bare page",
+        dict(common),
+        "requests/s",
+        samples=list(member_page.samples),
+    )
+    versus_anonymous.compare_to(bare)
+    results.append(versus_anonymous)
     if peak is not None:
         results.append(
             measure.Result(

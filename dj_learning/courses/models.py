@@ -1,5 +1,6 @@
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -31,6 +32,33 @@ class Kind(models.TextChoices):
 # ``AbstractModulePage`` subclasses, never by the concrete class.
 
 
+def concrete_types(base):
+    """The concrete page models below the abstract ``base`` that hold its fields.
+
+    The dj-learning default and a host site's own subclasses of ``base``; a
+    subclass of one of those (multi-table) is read through its parent's table.
+    """
+    models = [m for m in apps.get_models() if issubclass(m, base) and not m._meta.abstract]
+    return [m for m in models if not any(o is not m and issubclass(m, o) for o in models)]
+
+
+def route_to_child(parent, request, path_components, base):
+    """Wagtail's ``Page.route`` for a parent whose children are ``base`` pages.
+
+    Reads the child as its specific page straight away, one query instead of
+    Wagtail's two (the page, then its specific type); any other child is left
+    to Wagtail.
+    """
+    if path_components:
+        slug, rest = path_components[0], path_components[1:]
+        for model in concrete_types(base):
+            child = model.objects.child_of(parent).filter(slug=slug).first()
+            if child is not None:
+                child._cached_parent_obj = parent
+                return child.route(request, rest)
+    return Page.route(parent, request, path_components)
+
+
 class AbstractCourseCatalogPage(Page):
     """Lists the courses below it, with filters and search."""
 
@@ -41,6 +69,12 @@ class AbstractCourseCatalogPage(Page):
 
     class Meta:
         abstract = True
+
+    def route(self, request, path_components):
+        if self.live and path_components:
+            # The navigation's "Courses" link of a course or module page: this catalog.
+            request._learning_catalog = self
+        return route_to_child(self, request, path_components, AbstractCoursePage)
 
     def get_context(self, request, *args, **kwargs):
         from .views import catalog_context
@@ -105,6 +139,9 @@ class AbstractCoursePage(Page):
 
     class Meta:
         abstract = True
+
+    def route(self, request, path_components):
+        return route_to_child(self, request, path_components, AbstractModulePage)
 
     def serve(self, request, *args, **kwargs):
         from . import page_cache

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -27,7 +27,9 @@ from .models import (
     ModuleCompletion,
     StudyClock,
     StudyPlan,
+    StudyPlanModule,
 )
+from .outline import ModuleOutline
 
 logger = logging.getLogger(__name__)
 
@@ -83,16 +85,34 @@ def _path_prefixes(unit):
     return [unit.path[: steplen * i] for i in range(1, unit.depth + 1)]
 
 
+def _plans_for(member, year):
+    """The plans of ``year`` for ``member``'s unit or a unit above it, nearest first."""
+    from dj_learning.orgs.models import Unit
+
+    # The member's unit is below (or is) the plan's: read in the same query, not loaded.
+    below = Unit.objects.filter(pk=member.unit_id, path__startswith=OuterRef("unit__path"))
+    return StudyPlan.objects.filter(Exists(below), year=year).order_by("-unit__depth")
+
+
 def plan_for(member, year=None):
     """The study plan that applies to ``member`` in ``year``: their unit's own, else the
     nearest ancestor's. ``None`` if no unit above them has one. One query."""
-    year = year or study_year()
-    return (
-        StudyPlan.objects.filter(year=year, unit__path__in=_path_prefixes(member.unit))
-        .select_related("unit")
-        .order_by("-unit__depth")
-        .first()
+    return _plans_for(member, year or study_year()).select_related("unit").first()
+
+
+def planned_among(member, modules, year=None):
+    """The ids of those of ``modules`` that ``member``'s plan lists. One query.
+
+    For a page that needs only which modules are planned, not the plan itself.
+    """
+    modules = list(modules)
+    if not modules:
+        return set()
+    plan = _plans_for(member, year or study_year()).values("pk")[:1]
+    planned = StudyPlanModule.objects.filter(
+        _among(modules, [m.pk for m in modules]), plan=Subquery(plan)
     )
+    return set(planned.values_list("module_id", flat=True))
 
 
 def plan_module_ids(plan):
@@ -401,25 +421,46 @@ class ModuleStatus:
 _UNSET = object()
 
 
-def module_statuses(member, modules, *, plan=_UNSET, course_ids=None):
+def _among(modules, ids):
+    """A filter on ``module`` for the rows of ``modules``.
+
+    The outlines of one course's modules are found by the course's path, one
+    parameter however many modules; anything else by the list of their ids.
+    """
+    if modules and all(isinstance(m, ModuleOutline) for m in modules):
+        courses = {m.path[: -m.steplen] for m in modules}
+        if len(courses) == 1:
+            return Q(module__path__startswith=courses.pop())
+    return Q(module_id__in=ids)
+
+
+def module_statuses(member, modules, *, plan=_UNSET, course_ids=None, planned=None):
     """``{module_id: ModuleStatus}`` for many modules at a fixed number of queries.
 
-    Pass ``plan`` and ``course_ids`` when the caller already has them.
+    Pass ``plan`` and ``course_ids`` when the caller already has them, or
+    ``planned``, the ids of the modules the plan lists (``planned_among``),
+    instead of the plan.
     """
     modules = list(modules)
     ids = [m.pk for m in modules]
     statuses = {m.pk: ModuleStatus(module=m) for m in modules}
     if member is None:
         return statuses
-    if plan is _UNSET:
-        plan = plan_for(member)
-    plan_ids = set(plan_module_ids(plan))
+    if planned is not None:
+        plan_ids = planned
+    else:
+        plan_ids = set(plan_module_ids(plan_for(member) if plan is _UNSET else plan))
     if course_ids is None:
         course_ids = enrolled_course_ids(member)
-    done = completed_module_ids(member, ids)
-    parents = parent_ids(modules)
+    among = _among(modules, ids)
+    done = set(
+        ModuleCompletion.objects.filter(among, member=member).values_list("module_id", flat=True)
+    )
+    # Outlines know their course; pages ask the database (one query for all).
+    parents = parent_ids([m for m in modules if not isinstance(m, ModuleOutline)])
+    parents.update({m.pk: m.course_id for m in modules if isinstance(m, ModuleOutline)})
     progress = {}
-    for row in LessonProgress.objects.filter(member=member, module_id__in=ids).values(
+    for row in LessonProgress.objects.filter(among, member=member).values(
         "module_id", "lesson_id", "seconds", "studied_at"
     ):
         progress[(row["module_id"], row["lesson_id"])] = row

@@ -1,6 +1,5 @@
 """Page contexts and the member's study views. Thin: read input, call services, render."""
 
-from django.conf import settings as django_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,8 +19,8 @@ from dj_learning.conf import settings
 from dj_learning.members.services import member_for
 from dj_learning.orgs.models import Unit
 
-from . import services
-from .models import AbstractModulePage, CoursePage, CourseTopic, Kind
+from . import outline, services
+from .models import CoursePage, CourseTopic, Kind
 
 COVER_FILTER = "fill-480x270"
 CATALOG_PAGE_SIZE = 12
@@ -75,43 +74,30 @@ def catalog_context(request, catalog):
 
 def course_context(request, course):
     member = member_for(request.user)
-    modules = list(course.get_children().live().specific().defer_streamfields().order_by("path"))
-    modules = [m for m in modules if isinstance(m, AbstractModulePage)]
-    plan = services.plan_for(member) if member else None
+    modules = outline.course_modules(course, request)
+    planned = services.planned_among(member, modules) if member else set()
     course_ids = services.enrolled_course_ids(member) if member else set()
-    statuses = services.module_statuses(member, modules, plan=plan, course_ids=course_ids)
+    statuses = services.module_statuses(member, modules, planned=planned, course_ids=course_ids)
     rows = [statuses[m.pk] for m in modules]
-    _add_row_labels(request, course, rows)
+    labels = {}
+    for row in rows:
+        credits = row.module.credits
+        if credits not in labels:
+            labels[credits] = ngettext(
+                "%(credits)s credit", "%(credits)s credits", row.module.credits_count
+            ) % {"credits": floatformat(credits, "-2")}
+        row.url = row.module.url
+        row.credits_label = labels[credits]
+    completed = sum(r.completed for r in rows)
     return {
         "member": member,
         "modules": rows,
         "enrolled": course.pk in course_ids,
         "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
-        "completed_count": sum(r.completed for r in rows),
-        "course_percent": int(100 * sum(r.completed for r in rows) / len(rows)) if rows else 0,
+        "completed_count": completed,
+        "course_percent": int(100 * completed / len(rows)) if rows else 0,
         "credits_total": sum((m.credits for m in modules), start=0),
     }
-
-
-def _add_row_labels(request, course, rows):
-    """Give each module row its ``url`` and ``credits_label``, worked out once per course.
-
-    A module's URL is its course's URL and its slug, as Wagtail routes it; the
-    label of a number of credits is made once per distinct number.
-    """
-    course_url = course.get_url(request) or ""
-    if course_url and not course_url.endswith("/"):
-        course_url += "/"
-    suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
-    labels = {}
-    for row in rows:
-        module = row.module
-        row.url = f"{course_url}{module.slug}{suffix}" if course_url else None
-        if module.credits not in labels:
-            labels[module.credits] = ngettext(
-                "%(credits)s credit", "%(credits)s credits", module.credits_count
-            ) % {"credits": floatformat(module.credits, "-2")}
-        row.credits_label = labels[module.credits]
 
 
 def module_context(request, module):

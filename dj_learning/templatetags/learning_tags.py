@@ -7,7 +7,11 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def catalog_page(context):
-    """The first live course catalog of the current site, or ``None``."""
+    """The course catalog of the current page, or the site's first live one, or ``None``.
+
+    A course or module page knows its catalog from routing (no query); other
+    pages look for the first live catalog in the request's site.
+    """
     request = context.get("request")
     if request is None or not apps.is_installed("dj_learning.courses"):
         return None

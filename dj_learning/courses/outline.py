@@ -1,0 +1,99 @@
+"""Modules as lists show them, read without loading their pages.
+
+A course page lists every module of its course with the member's progress.
+With a hundred modules, building a page object for each (Wagtail's specific
+page, its multi-table inheritance and cluster relations) costs more than the
+rest of the page. A :class:`ModuleOutline` holds what lists show and count,
+read with ``values()`` in one query per module page type, and loads its page
+only when something asks for it (``outline.page``, one query each).
+
+An outline answers what ``services.module_statuses`` and
+``services.lesson_requirements`` ask of a module, as a module page loaded
+without its lessons would.
+"""
+
+from functools import cached_property
+
+from django.conf import settings as django_settings
+from wagtail.models import Page
+
+from .models import AbstractModulePage, Kind, concrete_types
+
+FIELDS = (
+    "pk",
+    "title",
+    "slug",
+    "path",
+    "kind",
+    "credits",
+    "min_study_minutes",
+    "lesson_minimums",
+)
+
+
+class ModuleOutline:
+    """A live module as a list shows it: title, URL, kind, credits, lesson minimums."""
+
+    steplen = Page.steplen
+
+    def __init__(self, *, course_id, url=None, **fields):
+        self.course_id = course_id
+        self.url = url
+        self.__dict__.update(fields)
+
+    def __repr__(self):
+        return f"<ModuleOutline {self.pk}: {self.title}>"
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def id(self):
+        return self.pk
+
+    def get_kind_display(self):
+        return Kind(self.kind).label
+
+    @property
+    def credits_count(self):
+        """1 for exactly one credit, else 2: the plural form to use for "N credits"."""
+        return 1 if self.credits == 1 else 2
+
+    def get_url(self, request=None, current_site=None):
+        return self.url
+
+    @cached_property
+    def page(self):
+        """The module's page (specific), for what an outline does not hold. One query."""
+        return Page.objects.get(pk=self.pk).specific
+
+    # What services.lesson_requirements asks of a module loaded without its lessons.
+
+    def get_deferred_fields(self):
+        return {"lessons"}
+
+    def lesson_minimums_from_lessons(self):
+        return self.page.lesson_minimums_from_lessons()
+
+
+def course_modules(course, request=None):
+    """The live modules of ``course`` in order, as outlines with their URLs.
+
+    One query per module page type (one, unless a host site adds its own).
+    """
+    course_url = course.get_url(request) or ""
+    if course_url and not course_url.endswith("/"):
+        course_url += "/"
+    suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
+    rows = []
+    for model in concrete_types(AbstractModulePage):
+        rows.extend(model.objects.child_of(course).live().values_list(*FIELDS))
+    rows.sort(key=lambda row: row[3])  # path
+    return [
+        ModuleOutline(
+            course_id=course.pk,
+            url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
+            **dict(zip(FIELDS, row, strict=True)),
+        )
+        for row in rows
+    ]
