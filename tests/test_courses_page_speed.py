@@ -215,3 +215,31 @@ def test_a_missing_or_unpublished_course_or_module_is_not_found(tree, client):
         client.login(username="learner", password=factories.PASSWORD)
     course.unpublish()
     assert client.get(course.url).status_code == 404
+
+
+def test_a_row_template_sees_the_row_and_whether_someone_is_signed_in_nothing_else(
+    tree, settings, tmp_path
+):
+    """A host's row template that reaches for the request or the member gets nothing,
+    so a row rendered for one member and reused for the next cannot carry the first."""
+    override = tmp_path / "dj_learning" / "courses"
+    override.mkdir(parents=True)
+    (override / "module_row.html").write_text(
+        '<li class="djl-module-row">{{ row.module.title }}'
+        "|user={{ request.user.username }}|name={{ member.name }}|member={{ member }}</li>"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    course = factories.course()
+    factories.module(course=course, title="共同的模块")
+    for username in ("ann", "bob"):
+        member = factories.member(unit=tree["b1"], user=factories.user(username=username))
+        services.enrol(member, course)
+        visitor = Client()
+        visitor.force_login(member.user)
+        row = _row(visitor.get(course.url).content.decode(), "共同的模块")
+        assert row.endswith("共同的模块|user=|name=|member=True</li>")
+    assert _row(Client().get(course.url).content.decode(), "共同的模块").endswith(
+        "member=None</li>"
+    )

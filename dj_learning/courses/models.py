@@ -54,6 +54,8 @@ def route_to_child(parent, request, path_components, base):
         for model in concrete_types(base):
             child = model.objects.child_of(parent).filter(slug=slug).first()
             if child is not None:
+                if child.specific_class is not type(child):
+                    child = child.specific  # a subclass of the concrete model
                 child._cached_parent_obj = parent
                 return child.route(request, rest)
     return Page.route(parent, request, path_components)

@@ -36,8 +36,9 @@ class ModuleOutline:
 
     steplen = Page.steplen
 
-    def __init__(self, *, course_id, url=None, **fields):
+    def __init__(self, *, course_id, model, url=None, **fields):
         self.course_id = course_id
+        self.model = model
         self.url = url
         self.__dict__.update(fields)
 
@@ -52,7 +53,7 @@ class ModuleOutline:
         return self.pk
 
     def get_kind_display(self):
-        return Kind(self.kind).label
+        return dict(Kind.choices).get(self.kind, self.kind)
 
     @property
     def credits_count(self):
@@ -65,7 +66,8 @@ class ModuleOutline:
     @cached_property
     def page(self):
         """The module's page (specific), for what an outline does not hold. One query."""
-        return Page.objects.get(pk=self.pk).specific
+        page = self.model.objects.get(pk=self.pk)
+        return page if page.specific_class is type(page) else page.specific
 
     # What services.lesson_requirements asks of a module loaded without its lessons.
 
@@ -87,13 +89,16 @@ def course_modules(course, request=None):
     suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
     rows = []
     for model in concrete_types(AbstractModulePage):
-        rows.extend(model.objects.child_of(course).live().values_list(*FIELDS))
-    rows.sort(key=lambda row: row[3])  # path
+        rows.extend(
+            (model, row) for row in model.objects.child_of(course).live().values_list(*FIELDS)
+        )
+    rows.sort(key=lambda item: item[1][3])  # path
     return [
         ModuleOutline(
             course_id=course.pk,
+            model=model,
             url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
             **dict(zip(FIELDS, row, strict=True)),
         )
-        for row in rows
+        for model, row in rows
     ]

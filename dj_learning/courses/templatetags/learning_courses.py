@@ -1,6 +1,7 @@
 """Template tags of the course pages."""
 
 from django import template
+from django.template import Context
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
@@ -20,8 +21,10 @@ def _row_key(template, language, row, member):
         bool(member),
         module.pk,
         module.title,
+        module.slug,
         module.kind,
         module.credits,
+        module.min_study_minutes,
         row.url,
         row.credits_label,
         row.completed,
@@ -33,15 +36,17 @@ def _row_key(template, language, row, member):
 def module_rows(context, rows):
     """The rows of a course page, each rendered by ``module_row.html``.
 
-    A row shows only its module (title, kind, credits), its URL and credits
+    A row shows only its module (title, kind, credits…), its URL and credits
     label, whether it is complete and how far, and whether someone is signed
     in: members' rows repeat, so each process renders a distinct row once per
-    language and reuses it. Row templates may use only those (docs/theming.md).
-    With the template engine in debug mode, every row is rendered.
+    language and reuses it. The row template sees only ``row`` and ``member``
+    (``True`` or ``None``, not who), so nothing of one member can reach
+    another's page (docs/theming.md). With the template engine in debug mode,
+    every row is rendered.
     """
     engine = context.template.engine
     row_template = engine.get_template(ROW_TEMPLATE)
-    member = context.get("member")
+    member = True if context.get("member") else None
     reuse = not engine.debug
     language = get_language()
     parts = []
@@ -49,8 +54,14 @@ def module_rows(context, rows):
         key = _row_key(row_template, language, row, member) if reuse else None
         html = _rows.get(key) if reuse else None
         if html is None:
-            with context.push(row=row, member=member):
-                html = row_template.render(context)
+            html = row_template.render(
+                Context(
+                    {"row": row, "member": member},
+                    autoescape=context.autoescape,
+                    use_l10n=context.use_l10n,
+                    use_tz=context.use_tz,
+                )
+            )
             if reuse:
                 if len(_rows) >= MAX_ROWS:
                     _rows.clear()
