@@ -5,8 +5,8 @@
   cap, writes an entry, moves the balance): awards per second and the queries
   of one award.
 - ``award from transcripts``: ``rewards.awards.run()`` for every member of a
-  region of 20 branches, 1,000 then 10,000 members (100,000 with
-  ``BENCH_POINTS_LARGE=1``; building them takes about 30 s more). Bulk inserts
+  region of 20 branches, 1,000, 10,000 and 100,000 members (the members are
+  built once, each size adding to the last). Bulk inserts
   in chunks of ``awards.CHUNK``: µs per member, and the queries of the whole
   job. Ratio to the smallest size: 1 when the cost per member does not grow.
 - ``concurrent redemptions`` (PostgreSQL only): 8 threads, each with its own
@@ -14,7 +14,6 @@
   redemptions per second, all of them serialized on the item's row lock.
 """
 
-import os
 import threading
 import time
 
@@ -29,7 +28,7 @@ from dj_learning.test import factories
 
 TITLE = "Points: awards and redemptions"
 BRANCHES = 20
-SIZES = (1_000, 10_000, 100_000) if os.environ.get("BENCH_POINTS_LARGE") else (1_000, 10_000)
+SIZES = (1_000, 10_000, 100_000)
 AWARDS_PER_RUN = 200
 THREADS = 8
 REDEMPTIONS_PER_THREAD = 25
@@ -61,7 +60,7 @@ def _from_transcripts(ctx):
     region, branches = data.region_with_branches(BRANCHES)
     admin = get_user_model().objects.create_superuser("bench-points-admin", password=None)
     results, built = [], 0
-    for size in SIZES:
+    for size in ctx.sizes(SIZES, (20, 50)):
         start = time.perf_counter()
         with transaction.atomic():
             data.bulk_members(
