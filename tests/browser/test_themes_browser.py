@@ -29,6 +29,11 @@ def regions_here(demo, live_server):
 
 
 def header_style(page):
+    # The logo may still be loading when the page is shown: wait until it has loaded or failed.
+    page.wait_for_function(
+        "() => { const logo = document.querySelector('[data-testid=site-logo]');"
+        " return !logo || logo.complete; }"
+    )
     return page.evaluate(
         """() => {
             const header = getComputedStyle(document.querySelector('.djl-header'));
