@@ -59,8 +59,9 @@ DEFAULTS = {
     "QUIZ_GRACE_SECONDS": 30,
     # The largest question file (GIFT, Excel, CSV) an import accepts, in bytes.
     "QUIZ_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
-    # Seconds the course page seen by people who are not signed in stays cached
-    # (publishing the course or a module makes a new one at once). 0 turns it off.
+    # Seconds the course page seen by people who are not signed in stays cached,
+    # and a course's list of modules for members (publishing the course or a
+    # module makes a new one at once). 0 turns both off.
     "COURSE_PAGE_CACHE_SECONDS": 300,
 }
 

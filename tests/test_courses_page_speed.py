@@ -243,3 +243,40 @@ def test_a_row_template_sees_the_row_and_whether_someone_is_signed_in_nothing_el
     assert _row(Client().get(course.url).content.decode(), "共同的模块").endswith(
         "member=None</li>"
     )
+
+
+def test_members_see_every_change_to_a_courses_modules_at_once(tree, client, learning_settings):
+    """The member's course page reads its module list from the cache: each change renews it."""
+    learning_settings(LESSON_MIN_SECONDS=None)
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    catalog = factories.catalog()
+    course, other = factories.course(catalog=catalog), factories.course(catalog=catalog)
+    first = factories.module(course=course, title="第一模块", minutes="1", lesson_count=1)
+    moving = factories.module(course=course, title="要搬走的模块")
+    for each in (course, other):
+        services.enrol(member, each)
+    _studied(member, first, 30)
+    client.login(username="learner", password=factories.PASSWORD)
+
+    def page(of):
+        return client.get(of.url).content.decode()
+
+    assert 'aria-valuenow="50"' in _row(page(course), "第一模块")  # cached from here on
+
+    factories.module(course=course, title="新加的模块")
+    assert "新加的模块" in page(course)
+
+    moving.move(other, pos="last-child")
+    assert "要搬走的模块" not in page(course)
+    assert "要搬走的模块" in page(other)
+
+    Page.objects.get(pk=moving.pk).specific.unpublish()
+    assert "要搬走的模块" not in page(other)
+
+    Page.objects.get(title="新加的模块").delete()
+    assert "新加的模块" not in page(course)
+
+    # The course moves to another catalog: its modules' paths change, the progress stays.
+    Page.objects.get(pk=course.pk).move(factories.catalog(), pos="last-child")
+    course.refresh_from_db()
+    assert 'aria-valuenow="50"' in _row(page(course), "第一模块")

@@ -141,7 +141,10 @@ def test_a_course_page_costs_the_same_queries_with_10_and_100_modules(tree, clie
     small = _course_with_modules(10, member)
     large = _course_with_modules(100, member)
     _queries(client, small.url)  # warm Wagtail's site cache
-    assert _queries(client, small.url) == _queries(client, large.url) <= 15
+    # The large course's first request reads its modules; the next ones, from the cache.
+    cold = _queries(client, large.url)
+    assert cold <= 15
+    assert _queries(client, small.url) == _queries(client, large.url) == cold - 1
 
 
 def test_my_study_costs_the_same_queries_with_5_and_200_completed_modules(tree, client):

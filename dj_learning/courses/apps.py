@@ -7,3 +7,8 @@ class CoursesConfig(AppConfig):
     label = "learning_courses"
     verbose_name = _("Courses")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import outline
+
+        outline.connect()

@@ -128,6 +128,9 @@ class AbstractCoursePage(Page):
         blank=True,
         help_text=_("Empty when the course is for any year."),
     )
+    # When a module below was last saved, published, unpublished, moved or deleted:
+    # the key of the course's cached module outline (courses.outline).
+    modules_changed_at = models.DateTimeField(null=True, editable=False)
 
     content_panels = [
         *Page.content_panels,
@@ -283,7 +286,11 @@ class AbstractModulePage(Page):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None and "lessons" in update_fields:
             kwargs["update_fields"] = {*update_fields, "body_text", "lesson_minimums"}
-        return super().save(*args, **kwargs)
+        result = super().save(*args, **kwargs)
+        from .outline import modules_changed
+
+        modules_changed(self)
+        return result
 
     def lesson_minimums_from_lessons(self, raw_data=None):
         """``[[lesson_id, min_minutes or None], ...]`` read from the raw StreamField data."""

@@ -14,10 +14,19 @@ without its lessons would.
 
 from functools import cached_property
 
+from django.apps import apps
 from django.conf import settings as django_settings
+from django.core.cache import cache
+from django.db.models.signals import post_delete
+from django.utils import timezone
 from wagtail.models import Page
+from wagtail.signals import post_page_move
 
-from .models import AbstractModulePage, Kind, concrete_types
+from dj_learning.conf import settings
+
+from .models import AbstractCoursePage, AbstractModulePage, Kind, concrete_types
+
+CACHE_PREFIX = "dj_learning:outline:"
 
 FIELDS = (
     "pk",
@@ -81,18 +90,15 @@ class ModuleOutline:
 def course_modules(course, request=None):
     """The live modules of ``course`` in order, as outlines with their URLs.
 
-    One query per module page type (one, unless a host site adds its own).
+    Read from Django's cache, keyed on the course and its ``modules_changed_at``
+    (renewed whenever a module below changes, so every process sees a change at
+    once), for ``COURSE_PAGE_CACHE_SECONDS``; else one query per module page
+    type (one, unless a host site adds its own).
     """
     course_url = course.get_url(request) or ""
     if course_url and not course_url.endswith("/"):
         course_url += "/"
     suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
-    rows = []
-    for model in concrete_types(AbstractModulePage):
-        rows.extend(
-            (model, row) for row in model.objects.child_of(course).live().values_list(*FIELDS)
-        )
-    rows.sort(key=lambda item: item[1][3])  # path
     return [
         ModuleOutline(
             course_id=course.pk,
@@ -100,5 +106,60 @@ def course_modules(course, request=None):
             url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
             **dict(zip(FIELDS, row, strict=True)),
         )
-        for model, row in rows
+        for model, row in _rows(course)
     ]
+
+
+def _rows(course):
+    """``[(module model, values row)]`` of the course's live modules, in tree order."""
+    stamp = getattr(course, "modules_changed_at", None)
+    seconds = settings.COURSE_PAGE_CACHE_SECONDS
+    key = f"{CACHE_PREFIX}{course.pk}:{stamp.isoformat()}" if stamp and seconds else None
+    if key is not None:
+        cached = cache.get(key)
+        if cached is not None:
+            return [(apps.get_model(label), row) for label, row in cached]
+    rows = []
+    for model in concrete_types(AbstractModulePage):
+        rows.extend(
+            (model, row) for row in model.objects.child_of(course).live().values_list(*FIELDS)
+        )
+    rows.sort(key=lambda item: item[1][3])  # path
+    if key is not None:
+        cache.set(key, [(model._meta.label, row) for model, row in rows], seconds)
+    return rows
+
+
+# -- Keeping the cached outlines current -------------------------------------------------
+
+
+def touch_courses(**filters):
+    """Renew ``modules_changed_at`` of the courses matching ``filters`` (any course type)."""
+    now = timezone.now()
+    for model in concrete_types(AbstractCoursePage):
+        model.objects.filter(**filters).update(modules_changed_at=now)
+
+
+def modules_changed(module):
+    """A module was saved (published, unpublished) or deleted: renew its course's key."""
+    if module.path and module.depth > 1:
+        touch_courses(path=module.path[: -module.steplen])
+
+
+def _module_deleted(sender, instance, **kwargs):
+    if isinstance(instance, AbstractModulePage):
+        modules_changed(instance)
+
+
+def _page_moved(sender, instance, parent_page_before, parent_page_after, **kwargs):
+    # The moved page's subtree has new paths (a catalog, a course, a module).
+    path = Page.objects.filter(pk=instance.pk).values_list("path", flat=True).first()
+    if path:
+        touch_courses(path__startswith=path)
+    touch_courses(pk__in=[parent_page_before.pk, parent_page_after.pk])
+
+
+def connect():
+    """Connect the receivers that keep cached outlines current (``CoursesConfig.ready``)."""
+    post_delete.connect(_module_deleted, dispatch_uid="dj_learning.outline.deleted")
+    post_page_move.connect(_page_moved, dispatch_uid="dj_learning.outline.moved")

@@ -2,10 +2,11 @@
 
 Everyone not signed in sees the same course page, so it is rendered once and
 kept in Django's cache for ``COURSE_PAGE_CACHE_SECONDS``. The key holds what
-the page is made of: the course, the host, the path, the language, and a stamp
-of the course's subtree (the latest publication and the number of live and of
-all pages below it, read in one query), so publishing, unpublishing, moving or
-deleting the course or a module makes a new key in every process. Signed-in
+the page is made of: the course, the host, the path, the language, the theme,
+the course's last publication and its ``modules_changed_at`` (renewed when a
+module below is saved, published, unpublished, moved or deleted), all read
+with the course itself, so any of those changes makes a new key in every
+process without a query. Signed-in
 people, requests with a query string and requests with messages waiting are
 never served from the cache nor stored in it. The form tokens of the cached
 HTML (the language form's CSRF token) are each visitor's own.
@@ -17,7 +18,6 @@ import re
 from django.apps import apps
 from django.contrib.messages import get_messages
 from django.core.cache import cache
-from django.db.models import Count, Max, Q
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
@@ -40,13 +40,6 @@ def cacheable(request):
 
 
 def cache_key(request, course):
-    from wagtail.models import Page
-
-    stamp = Page.objects.filter(path__startswith=course.path).aggregate(
-        published=Max("last_published_at"),
-        live=Count("pk", filter=Q(live=True)),
-        pages=Count("pk"),
-    )
     theme = None
     if apps.is_installed("dj_learning.themes"):
         from dj_learning.themes.services import VERSION_KEY
@@ -57,9 +50,8 @@ def cache_key(request, course):
         request.get_host(),
         request.path,
         get_language(),
-        stamp["published"],
-        stamp["live"],
-        stamp["pages"],
+        course.last_published_at,
+        course.modules_changed_at,
         theme,
     )
     return "dj_learning:course-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
