@@ -6,10 +6,10 @@ the page is made of: the course, the host, the path, the language, the theme,
 the course's last publication and its ``modules_changed_at`` (renewed when a
 module below is saved, published, unpublished, moved or deleted), all read
 with the course itself, so any of those changes makes a new key in every
-process without a query. Signed-in
-people, requests with a query string and requests with messages waiting are
-never served from the cache nor stored in it. The form tokens of the cached
-HTML (the language form's CSRF token) are each visitor's own.
+process without a query. Signed-in people, requests with a query string and
+requests with messages waiting are never served from the cache nor stored in
+it. The form tokens of the cached HTML (the language form's CSRF token) are
+each visitor's own.
 """
 
 import hashlib

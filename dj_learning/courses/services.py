@@ -290,10 +290,14 @@ def lesson_progress(member, module):
 # -- Completion --------------------------------------------------------------------
 
 
-def completed_module_ids(member, module_ids=None):
+def completed_module_ids(member, module_ids=None, *, among=None):
+    """The ids of the modules ``member`` completed: of ``module_ids``, or matching the
+    filter ``among`` (see ``_among``), or all."""
     qs = ModuleCompletion.objects.filter(member=member)
     if module_ids is not None:
         qs = qs.filter(module_id__in=module_ids)
+    if among is not None:
+        qs = qs.filter(among)
     return set(qs.values_list("module_id", flat=True))
 
 
@@ -405,9 +409,11 @@ class ModuleStatus:
     lessons_studied: int = 0
     completed: bool = False
     enrolled: bool = False
-    # Filled by the course page for its rows.
-    url: str | None = None
-    credits_label: str = ""
+
+    @property
+    def url(self):
+        """The module's URL: an outline carries it, a page works it out."""
+        return getattr(self.module, "url", None)
 
     @property
     def percent(self):
@@ -453,9 +459,7 @@ def module_statuses(member, modules, *, plan=_UNSET, course_ids=None, planned=No
     if course_ids is None:
         course_ids = enrolled_course_ids(member)
     among = _among(modules, ids)
-    done = set(
-        ModuleCompletion.objects.filter(among, member=member).values_list("module_id", flat=True)
-    )
+    done = completed_module_ids(member, among=among)
     # Outlines know their course; pages ask the database (one query for all).
     parents = parent_ids([m for m in modules if not isinstance(m, ModuleOutline)])
     parents.update({m.pk: m.course_id for m in modules if isinstance(m, ModuleOutline)})

@@ -6,11 +6,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 from wagtail.images import get_image_model
@@ -79,15 +77,6 @@ def course_context(request, course):
     course_ids = services.enrolled_course_ids(member) if member else set()
     statuses = services.module_statuses(member, modules, planned=planned, course_ids=course_ids)
     rows = [statuses[m.pk] for m in modules]
-    labels = {}
-    for row in rows:
-        credits = row.module.credits
-        if credits not in labels:
-            labels[credits] = ngettext(
-                "%(credits)s credit", "%(credits)s credits", row.module.credits_count
-            ) % {"credits": floatformat(credits, "-2")}
-        row.url = row.module.url
-        row.credits_label = labels[credits]
     completed = sum(r.completed for r in rows)
     return {
         "member": member,

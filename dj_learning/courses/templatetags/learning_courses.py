@@ -26,7 +26,6 @@ def _row_key(template, language, row, member):
         module.credits,
         module.min_study_minutes,
         row.url,
-        row.credits_label,
         row.completed,
         row.percent,
     )
@@ -36,8 +35,8 @@ def _row_key(template, language, row, member):
 def module_rows(context, rows):
     """The rows of a course page, each rendered by ``module_row.html``.
 
-    A row shows only its module (title, kind, credits…), its URL and credits
-    label, whether it is complete and how far, and whether someone is signed
+    A row shows only its module (title, kind, credits…), its URL, whether it
+    is complete and how far, and whether someone is signed
     in: members' rows repeat, so each process renders a distinct row once per
     language and reuses it. The row template sees only ``row`` and ``member``
     (``True`` or ``None``, not who), so nothing of one member can reach
