@@ -130,7 +130,7 @@ def test_my_plan(demo_courses, client, get_token):
     assert body["met"] is False
     other_region = client.get("/api/v1/me/plan", **bearer(get_token("member2"))).json()
     assert other_region["plan_unit"] == "西山区"
-    assert other_region["required_earned"] == "0"
+    assert other_region["required_earned"] == "0.00"
 
 
 def test_the_catalog_lists_the_courses_of_the_requests_site(demo_courses, client):

@@ -280,3 +280,116 @@ def test_members_see_every_change_to_a_courses_modules_at_once(tree, client, lea
     Page.objects.get(pk=course.pk).move(factories.catalog(), pos="last-child")
     course.refresh_from_db()
     assert 'aria-valuenow="50"' in _row(page(course), "第一模块")
+
+
+def test_a_courses_standing_in_one_statement_agrees_with_module_statuses(tree, learning_settings):
+    """The course page reads a member's standing in one hand-written statement
+    (``course_statuses``); it must say what ``module_statuses`` says, for plans
+    of a unit and of a unit above, a sub-unit's own plan, another year's plan,
+    enrolment, completions and progress in this course and in another."""
+    from dj_learning.courses import outline
+    from dj_learning.members.models import Member
+
+    learning_settings(LESSON_MIN_SECONDS=None)
+    course, other_course = factories.course(), factories.course()
+    a, b, c, d = (factories.module(course=course, minutes="1", lesson_count=2) for _ in range(4))
+    elsewhere = factories.module(course=other_course, minutes="1", lesson_count=1)
+    year = services.study_year()
+    factories.plan(unit=tree["r1"], modules=[a, b, elsewhere])
+    factories.plan(unit=tree["b1a"], modules=[c])  # overrides r1's for b1a
+    factories.plan(unit=tree["r2"], year=year - 1, modules=[d])  # another year
+    in_region = factories.member(unit=tree["b1"])
+    in_sub_unit = factories.member(unit=tree["b1a"])
+    enrolled = factories.member(unit=tree["b2"])
+    nobody = factories.member(unit=tree["national"])
+    services.enrol(enrolled, course)
+    _studied(in_region, a, 30)
+    _studied(in_region, elsewhere, 60)
+    for member, module in ((in_sub_unit, c), (enrolled, b)):
+        for lesson in services.lesson_requirements(module):
+            LessonProgress.objects.create(
+                member=member,
+                module=module,
+                lesson_id=lesson,
+                seconds=30,
+                studied_at=timezone.now(),
+            )
+    assert services.try_complete(in_sub_unit, c) is not None
+    _studied(enrolled, d, 10)
+
+    modules = outline.course_modules(course)
+    seen = set()
+    for member in (in_region, in_sub_unit, enrolled, nobody):
+        # Read as a request reads it (with the unit), and without the unit loaded.
+        for loaded in (member, Member.objects.get(pk=member.pk)):
+            statuses, is_enrolled = services.course_statuses(loaded, course, modules)
+            expected = services.module_statuses(loaded, modules)
+            assert is_enrolled == (course.pk in services.enrolled_course_ids(loaded))
+            for module in modules:
+                got, want = statuses[module.pk], expected[module.pk]
+                fields = ("completed", "enrolled", "lessons", "lessons_studied", "seconds")
+                row = tuple(getattr(got, f) for f in (*fields, "required_seconds", "percent"))
+                assert row == tuple(
+                    getattr(want, f) for f in (*fields, "required_seconds", "percent")
+                )
+                seen.add((member.pk, module.pk, row[:2], row[4] > 0))
+    # The data covers what the statement reads: planned, enrolled, done, progress, none.
+    assert (in_region.pk, a.pk, (False, True), True) in seen
+    assert (in_sub_unit.pk, a.pk, (False, False), False) in seen
+    assert (in_sub_unit.pk, c.pk, (True, True), True) in seen
+    assert (enrolled.pk, d.pk, (False, True), True) in seen
+    assert (nobody.pk, d.pk, (False, False), False) in seen
+    assert services.course_statuses(None, course, modules) == (
+        services.module_statuses(None, modules),
+        False,
+    )
+
+
+# -- My study ----------------------------------------------------------------------------
+
+
+def test_my_study_links_each_planned_module_across_courses(tree, client, learning_settings):
+    learning_settings(LESSON_MIN_SECONDS=None)
+    first, second = factories.course(), factories.course()
+    started = factories.module(course=first, title="学了一半的模块", minutes="1", lesson_count=1)
+    done = factories.module(course=second, title="学完的模块", minutes="1", lesson_count=1)
+    factories.plan(unit=tree["b1"], modules=[started, done])
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    _studied(member, started, 30)
+    _studied(member, done, 60)
+    assert services.try_complete(member, done)
+    client.login(username="learner", password=factories.PASSWORD)
+
+    html = client.get("/learning/my/").content.decode()
+    required = html[html.index('data-testid="required-modules"') :]
+    assert 'aria-valuenow="50"' in _row(required, "学了一半的模块")
+    assert "✓ 已完成" in _row(required, "学完的模块")
+    for module in (started, done):
+        link = re.search(r'href="([^"]+)"', _row(required, module.title))[1]
+        assert link == module.url
+        assert module.title in client.get(link).content.decode()
+
+
+def test_my_study_lists_the_latest_completions_and_sends_to_the_transcript_for_all(tree, client):
+    member = factories.member_with_completions(12, tree["b1"])
+    latest = member.module_completions.order_by("-pk")[:10]
+    client.force_login(member.user)
+
+    html = client.get("/learning/my/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    table = html[html.index('data-testid="completions"') : html.index("</table>")]
+    assert table.count("<tr>") == 1 + 10  # the heading and the latest ten
+    assert re.findall(r"<tr><td>([^<]+)</td>", table) == [
+        c.module_title for c in latest
+    ]
+    more = html[html.index('data-testid="completions-more"') :]
+    assert "The latest of 12 completions this year." in more
+    assert f'href="/learning/transcript/?year={services.study_year()}"' in more
+    assert 'data-testid="required-credits">12 / ' in html  # every credit counts
+
+
+def test_my_study_shows_every_completion_when_there_are_few(tree, client):
+    member = factories.member_with_completions(3, tree["b1"])
+    client.force_login(member.user)
+    html = client.get("/learning/my/").content.decode()
+    assert html.count("<tr><td>") == 3
+    assert 'data-testid="completions-more"' not in html

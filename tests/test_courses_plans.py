@@ -95,7 +95,10 @@ def test_plan_summary_counts_credits_against_the_plan(tree):
     member = factories.member(unit=tree["b1"])
     summary = services.plan_summary(member)
     assert (summary.required_earned, summary.required_done, summary.met) == (0, 0, False)
-    assert [s.module for s in summary.next_modules] == [required, other_required]
+    assert [(s.module.pk, s.url) for s in summary.next_modules] == [
+        (required.pk, required.url),
+        (other_required.pk, other_required.url),
+    ]
 
     for page in (required, other_required, elective):
         ModuleCompletion.objects.create(
@@ -113,6 +116,12 @@ def test_plan_summary_counts_credits_against_the_plan(tree):
     assert summary.required_done == 2
     assert summary.met
     assert summary.next_modules == []
+    assert summary.completions_count == 3
+    assert [r.module_id for r in summary.recent_completions] == [
+        elective.pk,
+        other_required.pk,
+        required.pk,
+    ]
 
 
 def test_credits_count_in_the_year_they_were_earned(tree):

@@ -1,8 +1,9 @@
-"""My study (``/learning/my/``) for a member with 5 and with 200 completed modules.
+"""My study (``/learning/my/``) for a member with 5 and with 500 completed modules.
 
-The page sums credits and lists the plan's modules and the year's completions;
-its queries must not grow with them (``test_my_study_costs_the_same_queries_…``
-pins that), so the ratio 200/5 shows what the extra rows cost in time alone.
+The page sums the year's credits, lists the plan's modules and the latest ten
+completions; its queries must not grow with them
+(``test_my_study_costs_the_same_queries_…`` pins that), so the ratio 500/5
+shows what the extra rows cost in time alone.
 """
 
 from bench import data, measure
@@ -10,7 +11,7 @@ from bench import data, measure
 TITLE = "My study"
 SCENARIO = "My study"
 URL = "/learning/my/"
-SIZES = (5, 200)
+SIZES = (5, 500)
 
 
 def run(ctx):

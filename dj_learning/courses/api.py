@@ -262,7 +262,7 @@ class PlanOut(Schema):
 
 @router.get("/me/plan", response=PlanOut, summary="The caller's study plan for a year")
 def my_plan(request, year: int | None = Query(None, ge=2000, le=2100)):
-    summary = services.plan_summary(_member(request), year)
+    summary = services.plan_summary(_member(request), year, request=request, recent=0)
     return {
         "year": summary.year,
         "has_plan": summary.plan is not None,

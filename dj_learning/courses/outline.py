@@ -95,19 +95,52 @@ def course_modules(course, request=None):
     once), for ``COURSE_PAGE_CACHE_SECONDS``; else one query per module page
     type (one, unless a host site adds its own).
     """
-    course_url = course.get_url(request) or ""
-    if course_url and not course_url.endswith("/"):
-        course_url += "/"
+    course_url = _children_url(course, request)
+    return [_outline(model, row, course.pk, course_url) for model, row in _rows(course)]
+
+
+def modules_by_id(ids, request=None):
+    """The live modules among ``ids``, as outlines with their URLs, in the order of ``ids``.
+
+    For lists of modules from several courses (a study plan's). One query per
+    module page type, and one for their courses, however many modules.
+    """
+    ids = list(ids)
+    found = {}
+    for model in concrete_types(AbstractModulePage):
+        for row in model.objects.filter(pk__in=ids).live().values_list(*FIELDS):
+            found[row[0]] = (model, row)
+    steplen = ModuleOutline.steplen
+    parent_paths = {row[3][:-steplen] for _model, row in found.values()}
+    courses = {
+        page.path: (page.pk, _children_url(page, request))
+        for page in Page.objects.filter(path__in=parent_paths)
+    }
+    outlines = []
+    for pk in ids:
+        if pk in found:
+            model, row = found[pk]
+            course_id, course_url = courses[row[3][:-steplen]]
+            outlines.append(_outline(model, row, course_id, course_url))
+    return outlines
+
+
+def _children_url(course, request):
+    """The URL a course's modules' slugs follow ("" if it has none)."""
+    url = course.get_url(request) or ""
+    if url and not url.endswith("/"):
+        url += "/"
+    return url
+
+
+def _outline(model, row, course_id, course_url):
     suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
-    return [
-        ModuleOutline(
-            course_id=course.pk,
-            model=model,
-            url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
-            **dict(zip(FIELDS, row, strict=True)),
-        )
-        for model, row in _rows(course)
-    ]
+    return ModuleOutline(
+        course_id=course_id,
+        model=model,
+        url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
+        **dict(zip(FIELDS, row, strict=True)),
+    )
 
 
 def _rows(course):

@@ -73,15 +73,13 @@ def catalog_context(request, catalog):
 def course_context(request, course):
     member = member_for(request.user)
     modules = outline.course_modules(course, request)
-    planned = services.planned_among(member, modules) if member else set()
-    course_ids = services.enrolled_course_ids(member) if member else set()
-    statuses = services.module_statuses(member, modules, planned=planned, course_ids=course_ids)
+    statuses, enrolled = services.course_statuses(member, course, modules)
     rows = [statuses[m.pk] for m in modules]
     completed = sum(r.completed for r in rows)
     return {
         "member": member,
         "modules": rows,
-        "enrolled": course.pk in course_ids,
+        "enrolled": enrolled,
         "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
         "completed_count": completed,
         "course_percent": int(100 * completed / len(rows)) if rows else 0,
@@ -149,7 +147,7 @@ def my_study(request):
     if member is None:
         return render(request, "dj_learning/courses/no_member.html", status=403)
     year = services.year_or_current(request.GET.get("year"))
-    summary = services.plan_summary(member, year)
+    summary = services.plan_summary(member, year, request=request)
     return render(
         request,
         "dj_learning/courses/my_study.html",

@@ -10,8 +10,20 @@ class MemberNumberBackend(ModelBackend):
     """Signs a user in by username or, when ``MEMBER_NUMBER_LOGIN`` is on, by member number.
 
     It replaces ``django.contrib.auth.backends.ModelBackend`` in
-    ``AUTHENTICATION_BACKENDS`` and keeps all of its permission handling.
+    ``AUTHENTICATION_BACKENDS`` and keeps all of its permission handling. The
+    signed-in user of each request comes with their member record and its unit,
+    read in the same query: member pages need both.
     """
+
+    def get_user(self, user_id):
+        user_model = get_user_model()
+        try:
+            user = user_model._default_manager.select_related("learning_member__unit").get(
+                pk=user_id
+            )
+        except user_model.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def authenticate(self, request, username=None, password=None, **kwargs):
         user_model = get_user_model()

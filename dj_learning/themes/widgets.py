@@ -49,7 +49,7 @@ def my_study(request):
     member = member_for(request.user)
     if member is None:
         return {"member": None}
-    return {"member": member, "summary": services.plan_summary(member)}
+    return {"member": member, "summary": services.plan_summary(member, request=request, recent=0)}
 
 
 def notices(request):
