@@ -1,7 +1,9 @@
 """What makes the course page fast must not change what anyone sees on it."""
 
 import re
+import time
 
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -282,6 +284,64 @@ def test_members_see_every_change_to_a_courses_modules_at_once(tree, client, lea
     assert 'aria-valuenow="50"' in _row(page(course), "第一模块")
 
 
+def test_a_module_changed_with_update_shows_after_touch_courses_or_when_the_copy_expires(
+    tree, client, learning_settings
+):
+    """``update()`` skips ``save()``: the cached outline (shared and in each process)
+    stays until ``touch_courses`` renews the stamp, or until it expires."""
+    from unittest import mock
+
+    from dj_learning.courses import outline
+    from dj_learning.courses.models import ModulePage
+
+    learning_settings(COURSE_PAGE_CACHE_SECONDS=300)
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    course = factories.course()
+    module = factories.module(course=course, title="原来的名字")
+    services.enrol(member, course)
+    client.login(username="learner", password=factories.PASSWORD)
+    assert "原来的名字" in client.get(course.url).content.decode()
+
+    ModulePage.objects.filter(pk=module.pk).update(title="改过的名字")
+    assert "原来的名字" in client.get(course.url).content.decode()
+    outline.touch_courses(pk=course.pk)
+    assert "改过的名字" in client.get(course.url).content.decode()
+
+    ModulePage.objects.filter(pk=module.pk).update(title="又改的名字")
+    cache.clear()  # the shared copy is gone; this process keeps its own until it expires
+    assert "改过的名字" in client.get(course.url).content.decode()
+    later = time.monotonic() + 301
+    with mock.patch.object(outline.time, "monotonic", return_value=later):
+        assert "又改的名字" in client.get(course.url).content.decode()
+
+
+def test_a_courses_topics_show_as_published_and_a_preview_shows_the_drafts(tree, client):
+    factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    course = factories.course()
+    course.topics.add("党史")
+    course.save_revision().publish()
+    client.login(username="learner", password=factories.PASSWORD)
+
+    def tags(html):
+        head = html[html.index('class="djl-tags"') :]
+        return re.findall(r'<span class="djl-tag">([^<]+)</span>', head[: head.index("</p>")])
+
+    html = client.get(course.url).content.decode()
+    assert 'data-testid="course-progress"' in html  # the member's own page
+    assert tags(html) == ["党史"]
+    assert tags(Client().get(course.url).content.decode()) == ["党史"]
+
+    course = Page.objects.get(pk=course.pk).specific
+    course.topics.add("廉政")
+    preview = course.make_preview_request()
+    assert tags(preview.content.decode()) == ["党史", "廉政"]
+    assert tags(client.get(course.url).content.decode()) == ["党史"]  # not published yet
+
+    course.save_revision().publish()
+    assert tags(client.get(course.url).content.decode()) == ["党史", "廉政"]
+    assert tags(Client().get(course.url).content.decode()) == ["党史", "廉政"]
+
+
 def test_a_courses_standing_in_one_statement_agrees_with_module_statuses(tree, learning_settings):
     """The course page reads a member's standing in one hand-written statement
     (``course_statuses``); it must say what ``module_statuses`` says, for plans
@@ -378,9 +438,7 @@ def test_my_study_lists_the_latest_completions_and_sends_to_the_transcript_for_a
     html = client.get("/learning/my/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     table = html[html.index('data-testid="completions"') : html.index("</table>")]
     assert table.count("<tr>") == 1 + 10  # the heading and the latest ten
-    assert re.findall(r"<tr><td>([^<]+)</td>", table) == [
-        c.module_title for c in latest
-    ]
+    assert re.findall(r"<tr><td>([^<]+)</td>", table) == [c.module_title for c in latest]
     more = html[html.index('data-testid="completions-more"') :]
     assert "The latest of 12 completions this year." in more
     assert f'href="/learning/transcript/?year={services.study_year()}"' in more

@@ -12,6 +12,7 @@ An outline answers what ``services.module_statuses`` and
 without its lessons would.
 """
 
+import time
 from functools import cached_property
 
 from django.apps import apps
@@ -27,6 +28,9 @@ from dj_learning.conf import settings
 from .models import AbstractCoursePage, AbstractModulePage, Kind, concrete_types
 
 CACHE_PREFIX = "dj_learning:outline:"
+#: Courses whose outlines a process keeps at once (when full, it starts again).
+MAX_OUTLINES = 1000
+_outlines = {}
 
 FIELDS = (
     "pk",
@@ -93,10 +97,25 @@ def course_modules(course, request=None):
     Read from Django's cache, keyed on the course and its ``modules_changed_at``
     (renewed whenever a module below changes, so every process sees a change at
     once), for ``COURSE_PAGE_CACHE_SECONDS``; else one query per module page
-    type (one, unless a host site adds its own).
+    type (one, unless a host site adds its own). The outlines are shared by the
+    process's requests for as long: read them, never change them.
     """
     course_url = _children_url(course, request)
-    return [_outline(model, row, course.pk, course_url) for model, row in _rows(course)]
+    key = _cache_key(course)
+    if key is None:
+        return [_outline(model, row, course.pk, course_url) for model, row in _rows(course)]
+    # The outlines themselves are kept in this process too, for as long as the
+    # shared copy: building a hundred of them costs more than the rest of the list.
+    memo_key, now = (key, course_url, _suffix()), time.monotonic()
+    expires, outlines = _outlines.get(memo_key, (0, None))
+    if outlines is None or expires < now:
+        outlines = tuple(
+            _outline(model, row, course.pk, course_url) for model, row in _rows(course, key)
+        )
+        if len(_outlines) >= MAX_OUTLINES:
+            _outlines.clear()
+        _outlines[memo_key] = (now + settings.COURSE_PAGE_CACHE_SECONDS, outlines)
+    return list(outlines)
 
 
 def modules_by_id(ids, request=None):
@@ -133,21 +152,29 @@ def _children_url(course, request):
     return url
 
 
+def _suffix():
+    return "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
+
+
 def _outline(model, row, course_id, course_url):
-    suffix = "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
     return ModuleOutline(
         course_id=course_id,
         model=model,
-        url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
+        url=f"{course_url}{row[2]}{_suffix()}" if course_url else None,  # slug
         **dict(zip(FIELDS, row, strict=True)),
     )
 
 
-def _rows(course):
-    """``[(module model, values row)]`` of the course's live modules, in tree order."""
+def _cache_key(course):
+    """The key of ``course``'s outline in the cache, or ``None`` when it is not cached."""
     stamp = getattr(course, "modules_changed_at", None)
-    seconds = settings.COURSE_PAGE_CACHE_SECONDS
-    key = f"{CACHE_PREFIX}{course.pk}:{stamp.isoformat()}" if stamp and seconds else None
+    if stamp and settings.COURSE_PAGE_CACHE_SECONDS:
+        return f"{CACHE_PREFIX}{course.pk}:{stamp.isoformat()}"
+    return None
+
+
+def _rows(course, key=None):
+    """``[(module model, values row)]`` of the course's live modules, in tree order."""
     if key is not None:
         cached = cache.get(key)
         if cached is not None:
@@ -159,8 +186,34 @@ def _rows(course):
         )
     rows.sort(key=lambda item: item[1][3])  # path
     if key is not None:
-        cache.set(key, [(model._meta.label, row) for model, row in rows], seconds)
+        cache.set(
+            key,
+            [(model._meta.label, row) for model, row in rows],
+            settings.COURSE_PAGE_CACHE_SECONDS,
+        )
     return rows
+
+
+def course_topics(course, request=None):
+    """The names of ``course``'s topics, kept in Django's cache like its outline.
+
+    Keyed on the course's last publication (topics are published with it), for
+    ``COURSE_PAGE_CACHE_SECONDS``; a preview shows the draft's own topics. A
+    course type without topics has none.
+    """
+    topics = getattr(course, "topics", None)
+    if topics is None:
+        return []
+    published = course.last_published_at
+    seconds = settings.COURSE_PAGE_CACHE_SECONDS
+    if getattr(request, "is_preview", False) or not (published and seconds):
+        return [tag.name for tag in topics.all()]
+    key = f"{CACHE_PREFIX}topics:{course.pk}:{published.isoformat()}"
+    names = cache.get(key)
+    if names is None:
+        names = [tag.name for tag in topics.all()]
+        cache.set(key, names, seconds)
+    return names
 
 
 # -- Keeping the cached outlines current -------------------------------------------------

@@ -147,8 +147,11 @@ def enrol(member, course):
         raise StudyError(_("Only active members can study."))
     if not can_enrol(member, course):
         raise StudyError(_("This course is offered to other units."))
-    enrollment, _created = CourseEnrollment.objects.get_or_create(member=member, course=course)
-    return enrollment
+    # One INSERT that does nothing when the member is already enrolled (the
+    # unique constraint), rather than a read and then a write.
+    CourseEnrollment.objects.bulk_create(
+        [CourseEnrollment(member=member, course=course)], ignore_conflicts=True
+    )
 
 
 def enrolled_courses(member):

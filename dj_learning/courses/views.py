@@ -78,6 +78,7 @@ def course_context(request, course):
     completed = sum(r.completed for r in rows)
     return {
         "member": member,
+        "topics": outline.course_topics(course, request),
         "modules": rows,
         "enrolled": enrolled,
         "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
