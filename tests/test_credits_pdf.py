@@ -3,6 +3,7 @@ verification, and the command line."""
 
 import base64
 import io
+import re
 import subprocess
 from datetime import date
 from decimal import Decimal
@@ -13,7 +14,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from dj_learning.credits import services
-from dj_learning.credits.documents import transcript_pdf
+from dj_learning.credits.documents import expected_pages, transcript_pdf
 from dj_learning.credits.models import TranscriptDocument
 from dj_learning.members.models import Member
 from dj_learning.pdf.services import qr_png_data_uri
@@ -152,3 +153,46 @@ def test_a_member_outside_any_region_gets_a_transcript_too(demo, tmp_path):
     member = factories.member(unit=national, name="总部党员")
     text = text_of(transcript_pdf(services.transcript(member)), tmp_path)
     assert "全国总部" in text and "总部党员" in text
+
+
+def _footers(pdf):
+    """Each page's "N / M" page number: the line that holds nothing else."""
+    reader = PdfReader(io.BytesIO(pdf))
+    line = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$", re.M)
+    return [line.findall(page.extract_text()) for page in reader.pages]
+
+
+@pytest.mark.parametrize(
+    "extra_entries, renders",
+    # 3 and 43 entries: 1 and 2 pages, as expected. 123: the sections after the credits
+    # take a fifth page where 4 were expected, so it is rendered again.
+    [(0, 1), (40, 1), (120, 2)],
+)
+def test_every_page_gives_the_real_page_count_and_a_right_guess_lays_out_once(
+    member, extra_entries, renders, django_user_model
+):
+    """The transcript expects its number of pages from its entries, so xhtml2pdf
+    need not count them in a second pass; a wrong guess is rendered again."""
+    from unittest import mock
+
+    from xhtml2pdf import pisa
+
+    admin = django_user_model.objects.get(username="admin")
+    for i in range(extra_entries):
+        services.adjust(
+            member,
+            year=services.courses.study_year(),
+            kind="elective",
+            amount=Decimal("0.1"),
+            reason=f"补录第{i}次",
+            by=admin,
+            earned_on=date.today(),
+        )
+    transcript = services.transcript(member)
+    with mock.patch.object(pisa, "CreatePDF", wraps=pisa.CreatePDF) as create:
+        pdf = transcript_pdf(transcript)
+    pages = len(PdfReader(io.BytesIO(pdf)).pages)
+    assert _footers(pdf) == [[(str(n), str(pages))] for n in range(1, pages + 1)]
+    guess = expected_pages(len(transcript.entries))
+    assert create.call_count == renders == (1 if guess == pages else 2), (guess, pages)
+    assert not any("<pdf:pagecount>" in call.args[0] for call in create.call_args_list)

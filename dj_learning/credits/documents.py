@@ -7,6 +7,19 @@ from dj_learning.pdf.services import qr_png_data_uri, render_pdf
 from . import services
 
 TEMPLATE = "dj_learning/credits/transcript_pdf.html"
+#: How the default template fills A4 with one-line entries: the first page holds
+#: 23 entries before the verification block moves to a second page; each page
+#: after it about 36.5 (measured). Longer titles take more room; then the guess
+#: is short and the PDF is rendered twice (see ``render_pdf``).
+FIRST_PAGE_ENTRIES = 23
+ENTRIES_PER_PAGE = 36.5
+
+
+def expected_pages(entries):
+    """How many pages a transcript of ``entries`` ledger entries is expected to take."""
+    if entries <= FIRST_PAGE_ENTRIES:
+        return 1
+    return 2 + int((entries - FIRST_PAGE_ENTRIES - 1) / ENTRIES_PER_PAGE)
 
 
 def verify_url(document, request=None):
@@ -56,4 +69,5 @@ def transcript_pdf(transcript, *, request=None, document=None):
             or (region.name if region else transcript.member.unit.get_root().name),
         },
         request=request,
+        pages=expected_pages(len(transcript.entries)),
     )

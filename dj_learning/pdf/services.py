@@ -19,6 +19,7 @@ from pathlib import Path
 
 import segno
 from django.template.loader import get_template
+from pypdf import PdfReader
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 from xhtml2pdf.default import PML_ERROR
@@ -105,15 +106,34 @@ def qr_png_data_uri(data, *, scale=4) -> str:
     return segno.make(str(data), error="m", micro=False).png_data_uri(scale=scale, border=4)
 
 
-def render_pdf(template_name, context, *, request=None) -> bytes:
+def render_pdf(template_name, context, *, request=None, pages=None) -> bytes:
     """Render the template ``template_name`` with ``context`` and return the PDF's bytes.
 
     The template should extend ``dj_learning/pdf/base.html``, which embeds the
-    font and numbers the pages. With ``request``, the context processors run.
-    Raises ``PdfError`` rather than return a PDF with text missing.
+    font and numbers the pages ("2 / 5"). With ``request``, the context
+    processors run. Raises ``PdfError`` rather than return a PDF with text
+    missing.
+
+    ``pages`` is how many pages the caller expects. xhtml2pdf finds the count
+    of pages by laying the whole document out twice, about a third of the
+    time; with ``pages`` the footer prints that number and the document is
+    laid out once. If the PDF comes out with another number of pages, it is
+    rendered again with the real one, so the footer is always right and a
+    wrong guess costs what no guess costs.
     """
-    html = get_template(template_name).render(context, request)
-    return html_to_pdf(html)
+    template = get_template(template_name)
+    if not pages:
+        return html_to_pdf(template.render(context, request))
+    pdf = html_to_pdf(template.render({**context, "page_count": pages}, request))
+    actual = page_count(pdf)
+    if actual != pages:
+        pdf = html_to_pdf(template.render({**context, "page_count": actual}, request))
+    return pdf
+
+
+def page_count(pdf: bytes) -> int:
+    """How many pages the PDF ``pdf`` has."""
+    return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
 def html_to_pdf(html: str) -> bytes:
