@@ -58,10 +58,15 @@ def _html(member, year):
     """The HTML ``transcript_pdf`` hands to xhtml2pdf for ``member``'s transcript."""
     transcript = services.transcript(member, year)
     document = services.issue(transcript)
-    captured = []
-    with mock.patch.object(pdf_services, "html_to_pdf", side_effect=captured.append):
+    captured, real = [], pdf_services.html_to_pdf
+
+    def capture(html):
+        captured.append(html)
+        return real(html)
+
+    with mock.patch.object(pdf_services, "html_to_pdf", side_effect=capture):
         documents.transcript_pdf(transcript, document=document)
-    return captured[0]
+    return captured[-1]  # a wrong guess of the pages renders twice: the last is the PDF
 
 
 def _weasyprint(html):
