@@ -178,3 +178,15 @@ def test_enrolling_is_a_post(demo_courses, client):
     assert response.status_code == 302
     member = Member.objects.get(member_number="DH0108")
     assert course.pk in services.enrolled_course_ids(member)
+
+
+def test_enrolling_twice_keeps_one_enrolment_and_says_so_both_times(demo_courses, client):
+    from dj_learning.courses.models import CourseEnrollment
+
+    client.login(username="member", password="Demo!pass2026")
+    course = CoursePage.objects.get(slug="theory-new-era", url_path__contains="region-1")
+    for _ in range(2):
+        page = client.post(f"/learning/courses/{course.pk}/enrol/", follow=True)
+        assert f"您已报名“{course.title}”。" in page.content.decode()
+    member = Member.objects.get(member_number="DH0108")
+    assert CourseEnrollment.objects.filter(member=member, course=course).count() == 1
