@@ -53,19 +53,7 @@ def complete(member, module, when=None):
 def test_completing_a_module_writes_its_credits_once(member, django_capture_on_commit_callbacks):
     module = factories.module(credits="1.5")
     factories.plan(unit=member.unit, modules=[module])
-    lesson_ids = list(courses.lesson_requirements(module))
-    from django.utils import timezone
-
-    from dj_learning.courses.models import LessonProgress
-
-    for lesson_id in lesson_ids:
-        LessonProgress.objects.create(
-            member=member,
-            module=module,
-            lesson_id=lesson_id,
-            seconds=999,
-            studied_at=timezone.now(),
-        )
+    factories.studied(member, module, seconds=999)
     with django_capture_on_commit_callbacks(execute=True):
         completion = courses.try_complete(member, module)
     entry = CreditEntry.objects.get()

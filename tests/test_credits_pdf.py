@@ -76,20 +76,24 @@ def test_the_qr_code_points_to_the_verification_page(member, client):
     assert client.get(f"/verify/{document.code}/").status_code == 200
 
 
-def test_a_long_transcript_breaks_across_pages_with_the_header_repeated(
-    member, tmp_path, django_user_model
-):
-    admin = django_user_model.objects.get(username="admin")
-    for i in range(120):
+def _adjustments(member, count, *, by):
+    """``count`` elective credit adjustments of 0.1 for ``member`` this year."""
+    for i in range(count):
         services.adjust(
             member,
             year=services.courses.study_year(),
             kind="elective",
             amount=Decimal("0.1"),
             reason=f"补录第{i}次",
-            by=admin,
+            by=by,
             earned_on=date.today(),
         )
+
+
+def test_a_long_transcript_breaks_across_pages_with_the_header_repeated(
+    member, tmp_path, django_user_model
+):
+    _adjustments(member, 120, by=django_user_model.objects.get(username="admin"))
     reader = PdfReader(io.BytesIO(transcript_pdf(services.transcript(member))))
     assert len(reader.pages) >= 3
     texts = [page.extract_text() for page in reader.pages[1:]]
@@ -177,17 +181,7 @@ def test_every_page_gives_the_real_page_count_and_a_right_guess_lays_out_once(
 
     from xhtml2pdf import pisa
 
-    admin = django_user_model.objects.get(username="admin")
-    for i in range(extra_entries):
-        services.adjust(
-            member,
-            year=services.courses.study_year(),
-            kind="elective",
-            amount=Decimal("0.1"),
-            reason=f"补录第{i}次",
-            by=admin,
-            earned_on=date.today(),
-        )
+    _adjustments(member, extra_entries, by=django_user_model.objects.get(username="admin"))
     transcript = services.transcript(member)
     with mock.patch.object(pisa, "CreatePDF", wraps=pisa.CreatePDF) as create:
         pdf = transcript_pdf(transcript)

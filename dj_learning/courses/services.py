@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -106,21 +106,6 @@ def plan_for(member, year=None):
     """The study plan that applies to ``member`` in ``year``: their unit's own, else the
     nearest ancestor's. ``None`` if no unit above them has one. One query."""
     return _plans_for(member, year or study_year()).select_related("unit").first()
-
-
-def planned_among(member, modules, year=None):
-    """The ids of those of ``modules`` that ``member``'s plan lists. One query.
-
-    For a page that needs only which modules are planned, not the plan itself.
-    """
-    modules = list(modules)
-    if not modules:
-        return set()
-    plan = _plans_for(member, year or study_year()).values("pk")[:1]
-    planned = StudyPlanModule.objects.filter(
-        _among(modules, [m.pk for m in modules]), plan=Subquery(plan)
-    )
-    return set(planned.values_list("module_id", flat=True))
 
 
 def plan_module_ids(plan):
@@ -451,22 +436,18 @@ def _among(modules, ids):
     return Q(module_id__in=ids)
 
 
-def module_statuses(member, modules, *, plan=_UNSET, course_ids=None, planned=None):
+def module_statuses(member, modules, *, plan=_UNSET, course_ids=None):
     """``{module_id: ModuleStatus}`` for many modules at a fixed number of queries.
 
-    Pass ``plan`` and ``course_ids`` when the caller already has them, or
-    ``planned``, the ids of the modules the plan lists (``planned_among``),
-    instead of the plan.
+    Pass ``plan`` and ``course_ids`` when the caller already has them. For one
+    course's modules, ``course_statuses`` reads the same in one statement.
     """
     modules = list(modules)
     ids = [m.pk for m in modules]
     statuses = {m.pk: ModuleStatus(module=m) for m in modules}
     if member is None:
         return statuses
-    if planned is not None:
-        plan_ids = planned
-    else:
-        plan_ids = set(plan_module_ids(plan_for(member) if plan is _UNSET else plan))
+    plan_ids = set(plan_module_ids(plan_for(member) if plan is _UNSET else plan))
     if course_ids is None:
         course_ids = enrolled_course_ids(member)
     among = _among(modules, ids)
