@@ -252,14 +252,11 @@ def test_a_registered_requirement_must_hold(setup):
     def quiz_passed(member, module):
         return state["passed"]
 
-    completion.register(quiz_passed)
-    try:
+    with completion.requirements.registered("tests.quiz_passed", quiz_passed):
         study(member, module, lessons[0])
         assert not study(member, module, lessons[1], start=1000).module_completed
         state["passed"] = True
         assert services.try_complete(member, module) is not None
-    finally:
-        completion.unregister(quiz_passed)
 
 
 def test_the_test_setting_shortens_every_lesson(setup, learning_settings):

@@ -292,6 +292,51 @@ def test_offline_training_through_the_screens(demo, client):
     assert services.transcript(near, 2026).elective_earned == Decimal("2")
 
 
+def test_the_credits_are_written_with_the_completion_before_it_commits(
+    member, django_capture_on_commit_callbacks
+):
+    module = factories.module(credits="2")
+    factories.plan(unit=member.unit, modules=[module])
+    factories.studied(member, module, seconds=999)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        completion = courses.try_complete(member, module)
+        # No commit hook (module_completed, points) has run yet: the credits are there.
+        assert CreditEntry.objects.get().completion == completion
+        assert services.transcript(member, completion.year).required_earned == Decimal("2")
+    assert len(callbacks) == 1  # module_completed still waits for the commit
+
+
+def test_a_failing_completion_hook_leaves_neither_the_completion_nor_its_credits(
+    member, django_capture_on_commit_callbacks
+):
+    from dj_learning.courses import completion as completion_hooks
+
+    module = factories.module(credits="2")
+    factories.plan(unit=member.unit, modules=[module])
+    factories.studied(member, module, seconds=999)
+    written = []
+
+    def fail(completion):
+        written.append(CreditEntry.objects.filter(completion=completion).exists())
+        raise RuntimeError("the disk is full")
+
+    with (
+        completion_hooks.on_complete.registered("tests.fail", fail),
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+    ):
+        courses.try_complete(member, module)
+    assert written == [True]  # the ledger's hook ran first, in the same transaction
+    assert not ModuleCompletion.objects.exists()
+    assert not CreditEntry.objects.exists()
+    assert callbacks == []  # nothing to announce
+    assert services.transcript(member, courses.study_year()).required_earned == 0
+
+    # Once nothing fails, the next try records both.
+    completion = courses.try_complete(member, module)
+    assert CreditEntry.objects.get().completion == completion
+
+
 def test_completions_the_ledger_missed_are_backfilled_once(member):
     from django.core.management import call_command
 
@@ -304,7 +349,7 @@ def test_completions_the_ledger_missed_are_backfilled_once(member):
         credits=1,
         year=2026,
         completed_at=datetime(2026, 5, 1, tzinfo=SHANGHAI),
-    )  # its listener "failed": no entry
+    )  # written around try_complete (data from before credits moved into its transaction)
     assert CreditEntry.objects.count() == 0
     call_command("learning_backfill_credits", stdout=io.StringIO())
     call_command("learning_backfill_credits", stdout=io.StringIO())

@@ -1,9 +1,10 @@
 """Embeddable widgets: framing rules per region, the member's own data, snippet colours."""
 
 import pytest
+from django.apps import apps
 from wagtail.models import Site
 
-from dj_learning.themes import embed
+from dj_learning import embed
 from dj_learning.themes.models import RegionTheme
 
 pytestmark = pytest.mark.django_db
@@ -77,16 +78,21 @@ def test_snippet_colours_are_used_only_when_valid_and_readable(demo, client):
 
 def test_unknown_widgets_are_not_found_and_the_leaderboard_comes_with_rewards(demo, client):
     assert client.get("/embed/nothing/").status_code == 404
-    assert [w.name for w in embed.widgets()] == ["catalog", "my-study", "notices", "leaderboard"]
+    assert set(embed.widgets.names()) == {"catalog", "my-study", "notices", "leaderboard"}
 
-    embed.unregister("leaderboard")
+    leaderboard = embed.widgets["leaderboard"]
+    embed.widgets.unregister("leaderboard")
     try:
-        embed.register_shipped_widgets(lambda app: app != "dj_learning.rewards")
         # Without the rewards app there is no leaderboard widget.
-        assert embed.get("leaderboard") is None
+        assert embed.widgets.get("leaderboard") is None
         assert client.get("/embed/leaderboard/").status_code == 404
+        # The rewards app registers it from its own ready(), idempotently.
+        apps.get_app_config("learning_rewards").ready()
+        apps.get_app_config("learning_rewards").ready()
+        assert embed.widgets.names().count("leaderboard") == 1
+        assert client.get("/embed/leaderboard/").status_code == 200
     finally:
-        embed.register_shipped_widgets(lambda app: True)
+        embed.widgets.register("leaderboard", leaderboard)
 
 
 def test_the_leaderboard_widget_shows_the_region_to_members_only(demo, client):
@@ -117,7 +123,7 @@ def test_the_registry_takes_a_host_sites_widget(demo, client):
     try:
         assert client.get("/embed/hello/").status_code == 200
     finally:
-        embed.unregister("hello")
+        embed.widgets.unregister("hello")
 
 
 def test_the_embedding_script_is_served_from_the_site(client):

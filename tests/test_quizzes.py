@@ -13,9 +13,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from dj_learning.courses import signals
 from dj_learning.courses.models import ModuleCompletion
-from dj_learning.quizzes import services
+from dj_learning.quizzes import services, signals
 from dj_learning.quizzes.models import Attempt, AttemptAnswer, Question
 from dj_learning.test import factories
 

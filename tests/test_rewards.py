@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 
 from dj_learning.courses import services as courses
 from dj_learning.courses import signals
+from dj_learning.quizzes import signals as quiz_signals
 from dj_learning.rewards import services
 from dj_learning.rewards.models import Action, Balance, Entry, Redemption, RuleWindow
 from dj_learning.test import factories
@@ -181,7 +182,7 @@ def test_quiz_passed_awards_pass_and_full_marks(tree, member, django_capture_on_
     attempt = factories.unit(parent=tree["b1"], name="attempt")
     for _ in range(2):  # delivered twice: awarded once
         with django_capture_on_commit_callbacks(execute=True):
-            signals.quiz_passed.send_robust(
+            quiz_signals.quiz_passed.send_robust(
                 sender=type(attempt),
                 attempt=attempt,
                 member=member,
@@ -207,7 +208,7 @@ def test_a_failing_award_never_breaks_the_sender(
     monkeypatch.setattr(services, "award", boom)
     attempt = factories.unit(parent=tree["b1"])
     with django_capture_on_commit_callbacks(execute=True):
-        results = signals.quiz_passed.send(
+        results = quiz_signals.quiz_passed.send(
             sender=type(attempt),
             attempt=attempt,
             member=member,

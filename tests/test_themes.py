@@ -135,3 +135,20 @@ def test_a_value_written_around_the_form_cannot_break_out_of_the_style(demo, cli
     html = client.get("/", HTTP_HOST="127.0.0.1").content.decode()
     assert "<script>x()" not in html and ";}<b>" not in html
     assert "--djl-primary: #b3261e;" not in html  # the bad value is dropped, learning.css's stays
+
+
+def test_visitors_see_a_theme_change_on_the_cached_course_page(demo, client):
+    """The cached course page's key holds the themes' version (``page_cache.key_parts``)."""
+    site1 = Site.objects.get(hostname="127.0.0.1")
+    course = factories.course(catalog=factories.catalog(parent=site1.root_page))
+    path = course.relative_url(site1)
+    first = client.get(path, HTTP_HOST="127.0.0.1").content.decode()
+    cached = client.get(path, HTTP_HOST="127.0.0.1").content.decode()
+    assert "--djl-primary: #a4161a;" in first and "--djl-primary: #a4161a;" in cached
+    # The navigation's "Courses" link leads to the course's catalog.
+    assert f'href="{course.get_parent().relative_url(site1)}"' in cached
+
+    theme = RegionTheme.objects.get(site=site1)
+    theme.primary_colour = "#004d40"
+    theme.save()
+    assert "--djl-primary: #004d40;" in client.get(path, HTTP_HOST="127.0.0.1").content.decode()

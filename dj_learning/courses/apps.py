@@ -9,6 +9,10 @@ class CoursesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import outline
+        from dj_learning.templatetags import learning_tags
+
+        from . import outline, views
 
         outline.connect()
+        # The navigation's "Courses" link ({% catalog_page %} of the shared templates).
+        learning_tags.providers.register("catalog_page", views.catalog_for_request)

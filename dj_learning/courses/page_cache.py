@@ -2,20 +2,20 @@
 
 Everyone not signed in sees the same course page, so it is rendered once and
 kept in Django's cache for ``COURSE_PAGE_CACHE_SECONDS``. The key holds what
-the page is made of: the course, the host, the path, the language, the theme,
-the course's last publication and its ``modules_changed_at`` (renewed when a
+the page is made of: the course, the host, the path, the language, the
+course's last publication and its ``modules_changed_at`` (renewed when a
 module below is saved, published, unpublished, moved or deleted), all read
-with the course itself, so any of those changes makes a new key in every
-process without a query. Signed-in people, requests with a query string and
-requests with messages waiting are never served from the cache nor stored in
-it. The form tokens of the cached HTML (the language form's CSRF token) are
-each visitor's own.
+with the course itself, and the parts that apps above ``courses`` add through
+``key_parts`` (the themes app adds its version, kept in the cache), so any of
+those changes makes a new key in every process without a query. Signed-in
+people, requests with a query string and requests with messages waiting are
+never served from the cache nor stored in it. The form tokens of the cached
+HTML (the language form's CSRF token) are each visitor's own.
 """
 
 import hashlib
 import re
 
-from django.apps import apps
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
@@ -23,6 +23,7 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 
 from dj_learning.conf import settings
+from dj_learning.registry import Registry
 
 CSRF_INPUT = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 CSRF_PLACEHOLDER = r"\g<1>@@dj-learning-csrf@@\g<2>"
@@ -39,12 +40,12 @@ def cacheable(request):
     )
 
 
-def cache_key(request, course):
-    theme = None
-    if apps.is_installed("dj_learning.themes"):
-        from dj_learning.themes.services import VERSION_KEY
+#: What else the page is made of, from apps above ``courses`` (the themes app's version):
+#: each ``(request) -> value``, the value's ``repr()`` going into the key.
+key_parts = Registry("course page cache key parts")
 
-        theme = cache.get(VERSION_KEY)
+
+def cache_key(request, course):
     parts = (
         course.pk,
         request.get_host(),
@@ -52,7 +53,7 @@ def cache_key(request, course):
         get_language(),
         course.last_published_at,
         course.modules_changed_at,
-        theme,
+        *(part(request) for part in key_parts),
     )
     return "dj_learning:course-page:" + hashlib.sha256(repr(parts).encode()).hexdigest()
 

@@ -346,7 +346,9 @@ def try_complete(member, module, now=None):
 
     Returns the new ``ModuleCompletion``, or ``None`` if the module is not
     complete yet or was completed before. Safe to call any number of times
-    and concurrently: the database's unique constraint records it once, and
+    and concurrently: the database's unique constraint records it once. The
+    ``completion.on_complete`` hooks (the credit ledger) run inside the same
+    transaction: if one raises, nothing is recorded and the error propagates.
     ``module_completed`` is sent once, after commit. Modules that list this
     one as a prerequisite are tried in turn.
     """
@@ -371,9 +373,12 @@ def try_complete(member, module, now=None):
                 year=study_year(now),
                 completed_at=now,
             )
+            completion.completed(record)
             transaction.on_commit(lambda: _send_completed(record, member, module), robust=True)
     except IntegrityError:
-        return None  # someone else recorded it a moment ago
+        if ModuleCompletion.objects.filter(member=member, module=module).exists():
+            return None  # someone else recorded it a moment ago
+        raise  # from a hook: nothing was recorded
     for dependent in module.required_by.live():
         try_complete(member, dependent, now=now)
     return record

@@ -2,7 +2,8 @@
 
 ``module_completed``
     Sent once per member and module, after the transaction that recorded the
-    completion has committed. Credits and points listen to it.
+    completion has committed. Points listen to it. (Credits do not: they are
+    written inside that transaction, by ``completion.on_complete``.)
 
     Arguments:
 
@@ -18,23 +19,10 @@
     reached. Arguments: ``sender`` (the ``LessonProgress`` class),
     ``progress`` (the row), ``member``, ``module``.
 
-``quiz_passed``
-    Sent once per graded attempt that passes, after the transaction that
-    graded it has committed (a quiz with hand-marked questions passes when the
-    last one is marked). Points listen to it. Arguments:
-
-    - ``sender``: the attempt class;
-    - ``attempt``: the graded attempt;
-    - ``member``: the ``Member``;
-    - ``quiz``: the quiz the attempt belongs to;
-    - ``module``: the module page the quiz is attached to, or ``None`` for a
-      standalone exam;
-    - ``score`` and ``max_score``: ``Decimal`` points;
-    - ``full_marks``: ``score == max_score``.
+The quizzes app sends ``quiz_passed`` (``dj_learning.quizzes.signals``).
 """
 
 from django.dispatch import Signal
 
 module_completed = Signal()
 lesson_studied = Signal()
-quiz_passed = Signal()

@@ -12,13 +12,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from taggit.models import Tag
 from wagtail.images import get_image_model
+from wagtail.models import Site
 
 from dj_learning.conf import settings
 from dj_learning.members.services import member_for
 from dj_learning.orgs.models import Unit
 
 from . import outline, services
-from .models import CoursePage, CourseTopic, Kind
+from .models import CourseCatalogPage, CoursePage, CourseTopic, Kind
 
 COVER_FILTER = "fill-480x270"
 CATALOG_PAGE_SIZE = 12
@@ -29,6 +30,21 @@ def _int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def catalog_for_request(request):
+    """The course catalog of the current page, or the site's first live one, or ``None``.
+
+    A course or module page knows its catalog from routing (no query); other
+    pages look for the first live catalog in the request's site, once per
+    request. The shared templates' ``{% catalog_page %}`` asks this.
+    """
+    if not hasattr(request, "_learning_catalog"):
+        site = Site.find_for_request(request)
+        request._learning_catalog = (
+            CourseCatalogPage.objects.live().in_site(site).first() if site else None
+        )
+    return request._learning_catalog
 
 
 def catalog_context(request, catalog):

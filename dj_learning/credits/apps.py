@@ -9,10 +9,9 @@ class CreditsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from dj_learning.courses.signals import module_completed
+        from dj_learning.courses import completion
 
         from . import services
 
-        module_completed.connect(
-            services.on_module_completed, dispatch_uid="learning_credits_module_completed"
-        )
+        # In the completion's own transaction: a completion never exists without its credits.
+        completion.on_complete.register("credits.ledger", services.record_completion)

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from dj_learning.courses import services as courses
 from dj_learning.courses.models import Kind
+from dj_learning.registry import Registry
 from dj_learning.review import services as review
 
 from .models import CreditEntry, OfflineTraining, TranscriptDocument
@@ -24,13 +25,12 @@ ZERO = Decimal("0")
 # -- Writing the ledger ------------------------------------------------------------------
 
 
-def on_module_completed(sender, completion, member, module, **kwargs):
-    """``module_completed`` listener: the module's credits, once."""
-    record_completion(completion)
-
-
 def record_completion(completion):
-    """Write the credits of a module completion; idempotent on the completion."""
+    """Write the credits of a module completion; idempotent on the completion.
+
+    Registered in ``courses.completion.on_complete``, so it runs inside the
+    transaction that records the completion: both exist or neither does.
+    """
     try:
         with transaction.atomic():
             entry, _created = CreditEntry.objects.get_or_create(
@@ -51,7 +51,12 @@ def record_completion(completion):
 
 
 def backfill_completions():
-    """Write the credits of any completion the ledger missed (a listener that failed).
+    """Write the credits of any completion the ledger missed.
+
+    Completions get their credits in their own transaction now; this repairs
+    completions recorded before that (when the ledger heard ``module_completed``
+    after commit and a failure could lose an entry) or written around
+    ``try_complete``.
 
     Idempotent; returns how many entries it wrote.
     """
@@ -124,9 +129,9 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
 # -- Reading it: the transcript ------------------------------------------------------------
 
 
-#: Extra sections other apps add to the transcript (quiz results, points): each a
-#: callable ``(member, year) -> TranscriptSection | None``.
-sections = []
+#: Extra sections other apps add to the transcript (quiz results, points), by name,
+#: from their ``ready()``: each a callable ``(member, year) -> TranscriptSection | None``.
+sections = Registry("transcript sections")
 
 
 @dataclass

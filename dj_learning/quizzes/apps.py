@@ -14,9 +14,8 @@ class QuizzesConfig(AppConfig):
         from . import services
 
         # A module with a quiz completes only once its quiz is passed.
-        completion.register(services.module_quiz_passed)
+        completion.requirements.register("quizzes.quiz_passed", services.module_quiz_passed)
         if apps.is_installed("dj_learning.credits"):
             from dj_learning.credits.services import sections
 
-            if services.transcript_section not in sections:
-                sections.append(services.transcript_section)
+            sections.register("quizzes.results", services.transcript_section)

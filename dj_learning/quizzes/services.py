@@ -20,9 +20,8 @@ from django.utils.translation import gettext as _
 
 from dj_learning.conf import settings
 from dj_learning.courses import services as courses
-from dj_learning.courses import signals
 
-from . import grading
+from . import grading, signals
 from .models import (
     AnswerState,
     Attempt,

@@ -9,9 +9,12 @@ class RewardsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from dj_learning import embed
         from dj_learning.courses import signals
+        from dj_learning.credits import services as credits
+        from dj_learning.quizzes import signals as quiz_signals
 
-        from . import listeners
+        from . import listeners, services, widgets
 
         signals.module_completed.connect(
             listeners.on_module_completed, dispatch_uid="learning_rewards_module_completed"
@@ -19,12 +22,14 @@ class RewardsConfig(AppConfig):
         signals.lesson_studied.connect(
             listeners.on_lesson_studied, dispatch_uid="learning_rewards_lesson_studied"
         )
-        signals.quiz_passed.connect(
+        # Connecting needs no quizzes installed: without them the signal is never sent.
+        quiz_signals.quiz_passed.connect(
             listeners.on_quiz_passed, dispatch_uid="learning_rewards_quiz_passed"
         )
-        from dj_learning.credits import services as credits
-
-        from .services import transcript_section
-
-        if transcript_section not in credits.sections:
-            credits.sections.append(transcript_section)
+        credits.sections.register("rewards.points", services.transcript_section)
+        embed.register(
+            "leaderboard",
+            widgets.leaderboard,
+            title=_("Leaderboard"),
+            template="dj_learning/rewards/embed/leaderboard.html",
+        )

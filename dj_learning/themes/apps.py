@@ -10,9 +10,11 @@ class ThemesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from dj_learning import embed
         from dj_learning.orgs.models import Unit
+        from dj_learning.templatetags import learning_tags
 
-        from . import embed, services
+        from . import services, widgets
         from .models import RegionTheme, UnitTheme
 
         # A moved or re-sited unit changes which themes apply, like a saved theme.
@@ -21,4 +23,28 @@ class ThemesConfig(AppConfig):
             post_delete.connect(
                 services.invalidate, sender=model, dispatch_uid=f"djl-theme-del-{model}"
             )
-        embed.register_shipped_widgets(apps.is_installed)
+        # The shared templates' {% learning_theme %} asks for the request's theme here.
+        learning_tags.providers.register("theme", services.theme_for_request)
+        if apps.is_installed("dj_learning.courses"):
+            from dj_learning.courses import page_cache
+
+            # A theme change makes a new cached course page for visitors.
+            page_cache.key_parts.register("themes.version", services.page_cache_key_part)
+            embed.register(
+                "catalog",
+                widgets.catalog,
+                title=_("Courses"),
+                template="dj_learning/themes/embed/catalog.html",
+            )
+            embed.register(
+                "my-study",
+                widgets.my_study,
+                title=_("My study"),
+                template="dj_learning/themes/embed/my_study.html",
+            )
+        embed.register(
+            "notices",
+            widgets.notices,
+            title=_("Notices"),
+            template="dj_learning/themes/embed/notices.html",
+        )

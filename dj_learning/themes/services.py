@@ -108,6 +108,11 @@ def _version():
     return version
 
 
+def page_cache_key_part(request):
+    """The themes' version, a part of the cached course page's key (``courses.page_cache``)."""
+    return cache.get(VERSION_KEY)
+
+
 def invalidate(**kwargs):
     """Forget every cached theme (connected to saves and deletes of themes and units)."""
     cache.set(VERSION_KEY, uuid.uuid4().hex, None)

@@ -12,9 +12,10 @@ from django.views.decorators.http import require_GET, require_POST
 from wagtail.admin.panels import get_edit_handler
 from wagtail.models import Site
 
+from dj_learning import embed
 from dj_learning.orgs import scope
 
-from . import embed, services
+from . import services
 from .models import RegionTheme, UnitTheme
 
 SCRIPT = Path(__file__).parent / "static" / "dj_learning" / "themes" / "embed.js"
@@ -28,7 +29,7 @@ def frame_ancestors(theme):
 @require_GET
 @xframe_options_exempt  # framing is decided by the CSP header below, per region
 def widget(request, name):
-    found = embed.get(name)
+    found = embed.widgets.get(name)
     if found is None:
         raise Http404
     region = services.region_theme_for_request(request)

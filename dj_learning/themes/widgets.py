@@ -1,4 +1,4 @@
-"""The widgets dj-learning ships (registered in ``embed.register_shipped_widgets``).
+"""The widgets the themes app ships (registered in ``apps.ThemesConfig.ready``).
 
 Each takes the request and returns its template's context; each reads a fixed
 number of rows whatever the size of the site.
@@ -8,15 +8,10 @@ from django.db.models import Prefetch
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
+from dj_learning import embed
+
 CATALOG_SIZE = 6
 NOTICES_SIZE = 5
-
-
-def _limit(request, default, most=20):
-    try:
-        return max(1, min(int(request.GET.get("limit", default)), most))
-    except ValueError:
-        return default
 
 
 def catalog(request):
@@ -38,7 +33,7 @@ def catalog(request):
             "topics",
         )
     )
-    return {"courses": courses[: _limit(request, CATALOG_SIZE)]}
+    return {"courses": courses[: embed.limit(request, CATALOG_SIZE)]}
 
 
 def my_study(request):
@@ -58,26 +53,4 @@ def notices(request):
 
     site = Site.find_for_request(request)
     pages = NoticePage.objects.live().in_site(site) if site else NoticePage.objects.none()
-    return {"notices": pages.order_by("-date", "-pk")[: _limit(request, NOTICES_SIZE)]}
-
-
-def leaderboard(request):
-    """The leaderboard of the request's region, for signed-in members only.
-
-    Names and points are members' data: a visitor of the portal who is not
-    signed in gets the sign-in link, as with "My study". ``?period=`` picks
-    the week, month (the default) or year; members who hid themselves are
-    left out by the rewards app.
-    """
-    from dj_learning.members.services import member_for
-    from dj_learning.orgs.models import Unit
-    from dj_learning.rewards import services
-
-    member = member_for(request.user)
-    site = Site.find_for_request(request)
-    region = Unit.objects.filter(site=site).first() if member is not None and site else None
-    if region is None:
-        return {"member": member, "board": None}
-    period = request.GET.get("period")
-    period = period if period in services.PERIODS else "month"
-    return services.leaderboard_context(region, period, member=member, limit=_limit(request, 10))
+    return {"notices": pages.order_by("-date", "-pk")[: embed.limit(request, NOTICES_SIZE)]}
