@@ -307,7 +307,7 @@ def test_the_credits_are_written_with_the_completion_before_it_commits(
 
 
 def test_a_failing_completion_hook_leaves_neither_the_completion_nor_its_credits(
-    member, django_capture_on_commit_callbacks
+    member, client, django_capture_on_commit_callbacks
 ):
     from dj_learning.courses import completion as completion_hooks
 
@@ -332,9 +332,14 @@ def test_a_failing_completion_hook_leaves_neither_the_completion_nor_its_credits
     assert callbacks == []  # nothing to announce
     assert services.transcript(member, courses.study_year()).required_earned == 0
 
-    # Once nothing fails, the next try records both.
-    completion = courses.try_complete(member, module)
+    # Once nothing fails, the next try records both: the member opening the module does.
+    client.force_login(member.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(module.url).content.decode()
+    completion = ModuleCompletion.objects.get()
     assert CreditEntry.objects.get().completion == completion
+    assert services.transcript(member, completion.year).required_earned == Decimal("2")
+    assert 'data-testid="module-complete">' in page  # shown, not hidden
 
 
 def test_completions_the_ledger_missed_are_backfilled_once(member):

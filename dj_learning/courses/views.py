@@ -146,15 +146,13 @@ def module_context(request, module):
     }
     if member is not None:
         status = services.module_statuses(member, [module])[module.pk]
-        context.update(
-            {
-                "status": status,
-                "enrolled": status.enrolled,
-                "missing": []
-                if status.completed
-                else services.missing_for_completion(member, module),
-            }
-        )
+        missing = [] if status.completed else services.missing_for_completion(member, module)
+        # Everything is done but no completion was recorded (a completion hook failed
+        # when the last lesson or the quiz was done): record it now.
+        retry = status.enrolled and not status.completed and not missing
+        if retry and services.try_complete(member, module) is not None:
+            status = services.module_statuses(member, [module])[module.pk]
+        context.update({"status": status, "enrolled": status.enrolled, "missing": missing})
     return context
 
 
