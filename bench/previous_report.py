@@ -24,8 +24,10 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from dj_learning.courses.models import Kind
+from dj_learning.courses.services import plans_for_units as _plans_by_unit
 from dj_learning.credits.models import CreditEntry
-from dj_learning.credits.reports import MONEY, STAFF_ROLES, UnitRow, _plans_by_unit, _threshold
+from dj_learning.credits.reports import MONEY, STAFF_ROLES, UnitRow
+from dj_learning.credits.reports import _by_plan as _threshold
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import Unit

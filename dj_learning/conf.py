@@ -41,6 +41,10 @@ DEFAULTS = {
     # Staff roles that see members' ID numbers in full (in their subtree); everyone
     # else, the member included, sees them masked.
     "ID_NUMBER_ROLES": ("clerk", "reviewer", "admin"),
+    # A member meets their plan with the credits it asks for (required and elective,
+    # offline training and adjustments included). True also asks that every module
+    # the plan lists be completed.
+    "PLAN_MET_REQUIRES_MODULES": False,
     # Members behind their plan are reminded in the last this-many days of the study year...
     "REMINDER_DAYS_BEFORE_YEAR_END": 45,
     # ...at most once every this-many days.

@@ -12,12 +12,15 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Sum
+from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Window
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from dj_learning.conf import settings
+from dj_learning.registry import Registry
 
 from . import completion, outline, signals
 from .models import (
@@ -81,31 +84,55 @@ def year_bounds(year):
 # -- Plans and enrolment -----------------------------------------------------------
 
 
-def _path_prefixes(unit):
-    steplen = unit.steplen
-    return [unit.path[: steplen * i] for i in range(1, unit.depth + 1)]
+def _plans_above(year, *, paths=None, unit_id=None):
+    """The plans of ``year`` of a unit and the units above it, the nearest unit's first.
 
-
-def _plans_for(member, year):
-    """The plans of ``year`` for ``member``'s unit or a unit above it, nearest first."""
-    if type(member).unit.is_cached(member):
-        # The unit came with the member (as the signed-in user's does): the paths
-        # of the units above it are known, and the filter is a plain one.
-        where = Q(unit__path__in=_path_prefixes(member.unit))
+    The one definition of "the plan that applies to a unit": its own plan, else
+    the nearest ancestor's, i.e. the first of these that is the unit's or an
+    ancestor's. The unit is given by ``paths`` (``Unit.ancestor_paths()``, of one
+    unit or of several at once) or, without loading it, by ``unit_id`` (matched
+    inside the same query).
+    """
+    if paths is not None:
+        where = Q(unit__path__in=paths)
     else:
         from dj_learning.orgs.models import Unit
 
-        # The member's unit is below (or is) the plan's: read in the same query, not loaded.
-        where = Exists(
-            Unit.objects.filter(pk=member.unit_id, path__startswith=OuterRef("unit__path"))
-        )
+        # The unit is below (or is) the plan's: read in the same query, not loaded.
+        where = Exists(Unit.objects.filter(pk=unit_id, path__startswith=OuterRef("unit__path")))
     return StudyPlan.objects.filter(where, year=year).order_by("-unit__depth")
+
+
+def plan_for_unit(unit, year=None):
+    """The study plan that applies to ``unit`` in ``year``: its own, else the nearest
+    ancestor's. ``None`` if no unit above it has one. One query."""
+    paths = unit.ancestor_paths()
+    return _plans_above(year or study_year(), paths=paths).select_related("unit").first()
+
+
+def plans_for_units(units, year=None):
+    """``{unit_id: plan}``: ``plan_for_unit`` for many units in one query; units
+    without a plan are left out."""
+    units = list(units)
+    paths = {path for unit in units for path in unit.ancestor_paths()}
+    plans = list(_plans_above(year or study_year(), paths=paths).select_related("unit"))
+    result = {}
+    for unit in units:
+        own = set(unit.ancestor_paths())
+        plan = next((plan for plan in plans if plan.unit.path in own), None)  # nearest first
+        if plan is not None:
+            result[unit.pk] = plan
+    return result
 
 
 def plan_for(member, year=None):
     """The study plan that applies to ``member`` in ``year``: their unit's own, else the
-    nearest ancestor's. ``None`` if no unit above them has one. One query."""
-    return _plans_for(member, year or study_year()).select_related("unit").first()
+    nearest ancestor's (``plan_for_unit``). ``None`` if no unit above them has one. One
+    query, whether or not the member's unit is loaded."""
+    year = year or study_year()
+    if type(member).unit.is_cached(member):
+        return plan_for_unit(member.unit, year)
+    return _plans_above(year, unit_id=member.unit_id).select_related("unit").first()
 
 
 def plan_module_ids(plan):
@@ -535,26 +562,37 @@ def _standing(member, course, year):
     ``kind`` is ``plan`` (a module the member's plan lists), ``enrolled`` (the
     course), ``done`` (a completed module) or ``time`` (a lesson's progress).
     """
-    prefixes = _path_prefixes(member.unit)
+    paths = member.unit.ancestor_paths()
     alias = router.db_for_read(ModuleCompletion)
     below = course.path + "%"
-    params = [below, year, *prefixes, member.pk, course.pk, below, member.pk, below, member.pk]
+    sql, plan_params = _standing_sql(alias, len(paths))
+    plan = [year if index is None else paths[index] for index in plan_params]
+    params = [below, *plan, member.pk, course.pk, below, member.pk, below, member.pk]
     with connections[alias].cursor() as cursor:
-        cursor.execute(_standing_sql(alias, len(prefixes)), params)
+        cursor.execute(sql, params)
         return cursor.fetchall()
 
 
+def _plan_sql(alias, path_count):
+    """The plan part of ``_standing_sql``: the first of ``_plans_above`` (the one
+    definition of the plan that applies), compiled by the ORM, and where its
+    parameters go: ``None`` for the year, else the index of an ancestor path."""
+    year, paths = 2000, [f"<path {index}>" for index in range(path_count)]  # markers
+    query = _plans_above(year, paths=paths).values("pk")[:1].query
+    sql, params = query.get_compiler(using=alias).as_sql()
+    return sql, [None if param == year else paths.index(param) for param in params]
+
+
 @functools.cache
-def _standing_sql(alias, prefix_count):
-    """The statement of ``_standing``, for a unit ``prefix_count`` levels deep.
+def _standing_sql(alias, path_count):
+    """The statement of ``_standing`` for a unit ``path_count`` levels deep, and the
+    order of its plan parameters (see ``_plan_sql``).
 
     Plain SQL that SQLite and PostgreSQL both run, with the models' table and
     column names. A course's modules are found by its path: tree paths are
     letters and digits only, so the ``LIKE`` pattern needs no escaping.
     """
     from wagtail.models import Page
-
-    from dj_learning.orgs.models import Unit
 
     quote = connections[alias].ops.quote_name
 
@@ -570,15 +608,9 @@ def _standing_sql(alias, prefix_count):
             f" WHERE p.{name(Page, 'path')} LIKE %s"
         )
 
-    prefixes = ", ".join(["%s"] * prefix_count)
-    plan = (
-        f"SELECT s.{name(StudyPlan, 'id')} FROM {name(StudyPlan)} s"
-        f" JOIN {name(Unit)} u ON u.{name(Unit, 'id')} = s.{name(StudyPlan, 'unit')}"
-        f" WHERE s.{name(StudyPlan, 'year')} = %s AND u.{name(Unit, 'path')} IN ({prefixes})"
-        f" ORDER BY u.{name(Unit, 'depth')} DESC LIMIT 1"
-    )
+    plan, plan_params = _plan_sql(alias, path_count)
     progress = LessonProgress
-    return " UNION ALL ".join(
+    sql = " UNION ALL ".join(
         [
             f"SELECT 'plan', m.{name(StudyPlanModule, 'module')}, '', 0, 0"
             f" FROM {name(StudyPlanModule)} m {in_course('m', StudyPlanModule)}"
@@ -596,6 +628,95 @@ def _standing_sql(alias, prefix_count):
             f" AND t.{name(progress, 'member')} = %s",
         ]
     )
+    return sql, plan_params
+
+
+# -- The plan rule --------------------------------------------------------------------
+
+
+def _completion_credits(member, year):
+    """``(required, elective)``: the credits of ``member``'s completions in ``year``."""
+    required = Q(kind=Kind.REQUIRED)
+    # A year's credits need more digits than one completion's.
+    total = DecimalField(max_digits=12, decimal_places=2)
+    totals = ModuleCompletion.objects.filter(member=member, year=year).aggregate(
+        required=Sum("credits", filter=required, default=Decimal("0"), output_field=total),
+        elective=Sum("credits", filter=~required, default=Decimal("0"), output_field=total),
+    )
+    return totals["required"], totals["elective"]
+
+
+#: Where the credits a member earned in a study year come from, for My study and
+#: the plan rule: callables ``(member, year) -> (required, elective)``, of which
+#: the first (lowest ``order``) answers, in one query. Courses counts its own
+#: completions, last; the credits app registers its ledger (which also holds
+#: approved offline training and adjustments) from its ``ready()``, so My study
+#: shows the transcript's credits without courses importing credits.
+credit_sources = Registry("earned credits")
+credit_sources.register("courses.completions", _completion_credits, order=1000)
+
+
+def earned_credits(member, year):
+    """``(required, elective)`` credits ``member`` earned in ``year`` (see ``credit_sources``)."""
+    return credit_sources.values()[0](member, year)
+
+
+def _modules_left(plan, member):
+    # The live modules the plan lists (a member cannot complete another) not completed.
+    done = ModuleCompletion.objects.filter(member=member, module=OuterRef("module"))
+    return StudyPlanModule.objects.filter(plan=plan, module__live=True).exclude(Exists(done))
+
+
+def required_modules_left(member, plan):
+    """How many of the live modules ``plan`` lists ``member`` has not completed. One query."""
+    return _modules_left(plan, member).count()
+
+
+def required_modules_left_expression(plan, member="pk"):
+    """``required_modules_left`` for each row of a query of members, as a subquery:
+    ``plan`` and ``member`` name the row's plan id and member id."""
+    left = _modules_left(OuterRef(plan), OuterRef(OuterRef(member)))
+    count = left.order_by().values("plan").annotate(count=Count("pk")).values("count")
+    return Coalesce(Subquery(count), 0)
+
+
+def plan_met(plan, required_earned, elective_earned, *, required_modules_left=0):
+    """Has a member with these credits in a year met ``plan``, that year's plan for them?
+
+    The one rule, used by My study, the transcript (page, PDF, API), the unit
+    reports, the reminders and the awards: the required credits earned reach the
+    plan's ``required_credits`` and the elective credits its
+    ``min_elective_credits``, counting every credit the member earned (the
+    ledger's: approved offline training and adjustments too, see
+    ``earned_credits``). With ``PLAN_MET_REQUIRES_MODULES`` every (live) module
+    the plan lists must be completed as well: ``required_modules_left`` is how
+    many are not (``required_modules_left()``). ``False`` without a plan.
+    ``plan_met_condition`` is the same rule for many members in one query.
+    """
+    if plan is None:
+        return False
+    if settings.PLAN_MET_REQUIRES_MODULES and required_modules_left:
+        return False
+    return required_earned >= plan.required_credits and elective_earned >= plan.min_elective_credits
+
+
+def plan_met_condition(
+    required_earned, elective_earned, *, required_credits, min_elective_credits, plan, member="pk"
+):
+    """``plan_met`` as a condition on each row of a query of members (``When``, ``filter``).
+
+    ``required_earned``, ``elective_earned``, ``required_credits`` and
+    ``min_elective_credits`` are expressions of the row (its credits and its
+    plan's thresholds); ``plan`` and ``member`` name the row's plan id and
+    member id (for ``PLAN_MET_REQUIRES_MODULES``). Rows without a plan are the
+    caller's to answer first. ``tests/test_plan_rule.py`` holds it to ``plan_met``.
+    """
+    met = GreaterThanOrEqual(required_earned, required_credits) & GreaterThanOrEqual(
+        elective_earned, min_elective_credits
+    )
+    if settings.PLAN_MET_REQUIRES_MODULES:
+        met &= Exact(required_modules_left_expression(plan, member), 0)
+    return met
 
 
 @dataclass
@@ -609,8 +730,9 @@ class PlanSummary:
     required_modules: list = field(default_factory=list)
     required_done: int = 0
     next_modules: list = field(default_factory=list)
-    #: The year's completions: how many, and the latest (``recent`` of them).
-    completions_count: int = 0
+    #: The year's completions: how many, and the latest (``recent`` of them); both
+    #: are read only when ``recent`` is above zero (the count is ``None`` otherwise).
+    completions_count: int = None
     recent_completions: list = field(default_factory=list)
 
     @property
@@ -627,11 +749,12 @@ class PlanSummary:
 
     @property
     def met(self):
-        return (
-            self.plan is not None
-            and self.required_earned >= self.required_credits
-            and self.elective_earned >= self.min_elective_credits
-            and self.required_done == len(self.required_modules)
+        """The plan rule (``plan_met``), the same as the transcript's."""
+        return plan_met(
+            self.plan,
+            self.required_earned,
+            self.elective_earned,
+            required_modules_left=len(self.required_modules) - self.required_done,
         )
 
 
@@ -649,29 +772,29 @@ def _percent(part, whole):
 def plan_summary(member, year=None, *, request=None, recent=RECENT_COMPLETIONS):
     """This year's plan for ``member``: credits against the plan, what to do next.
 
-    The plan's modules are outlines (``outline.modules_by_id``) whose URLs are
-    worked out for ``request``; ``recent`` is how many of the year's latest
-    completions to list. A fixed number of queries, whatever the number of
-    modules or completions.
+    The credits are those the member earned in the year (``earned_credits``: the
+    transcript's, offline training included), and ``met`` is the plan rule
+    (``plan_met``). The plan's modules are outlines (``outline.modules_by_id``)
+    whose URLs are worked out for ``request``; ``recent`` is how many of the
+    year's latest completions to list. A fixed number of queries, whatever the
+    number of modules, completions or credit entries.
     """
     year = year or study_year()
     plan = plan_for(member, year)
     summary = PlanSummary(year=year, plan=plan)
-    completions = ModuleCompletion.objects.filter(member=member, year=year)
-    required = Q(kind=Kind.REQUIRED)
-    # A year's credits need more digits than one completion's; SQLite's sums come
-    # back unscaled, so they are given the credits' two places.
-    total = DecimalField(max_digits=12, decimal_places=2)
-    totals = completions.aggregate(
-        count=Count("pk"),
-        required=Sum("credits", filter=required, default=Decimal("0"), output_field=total),
-        elective=Sum("credits", filter=~required, default=Decimal("0"), output_field=total),
-    )
-    summary.completions_count = totals["count"]
-    summary.required_earned = totals["required"].quantize(CREDIT_PLACES)
-    summary.elective_earned = totals["elective"].quantize(CREDIT_PLACES)
+    required, elective = earned_credits(member, year)
+    # SQLite's sums come back unscaled, so they are given the credits' two places.
+    summary.required_earned = Decimal(required).quantize(CREDIT_PLACES)
+    summary.elective_earned = Decimal(elective).quantize(CREDIT_PLACES)
     if recent:
-        summary.recent_completions = list(completions.order_by("-completed_at", "-pk")[:recent])
+        # The latest completions and how many there are, in one query.
+        latest = list(
+            ModuleCompletion.objects.filter(member=member, year=year)
+            .annotate(year_count=Window(Count("pk")))
+            .order_by("-completed_at", "-pk")[:recent]
+        )
+        summary.recent_completions = latest
+        summary.completions_count = latest[0].year_count if latest else 0
     if plan is None:
         return summary
     summary.required_credits = plan.required_credits

@@ -10,8 +10,11 @@ class CreditsConfig(AppConfig):
 
     def ready(self):
         from dj_learning.courses import completion
+        from dj_learning.courses import services as courses
 
         from . import services
 
         # In the completion's own transaction: a completion never exists without its credits.
         completion.on_complete.register("credits.ledger", services.record_completion)
+        # My study counts the ledger's credits, offline training included.
+        courses.credit_sources.register("credits.ledger", services.earned_credits)

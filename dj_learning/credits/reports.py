@@ -9,6 +9,7 @@ from django.db.models import (
     DecimalField,
     F,
     FilteredRelation,
+    IntegerField,
     Q,
     Sum,
     Value,
@@ -16,7 +17,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from dj_learning.courses.models import Kind, StudyPlan
+from dj_learning.courses import services as courses
+from dj_learning.courses.models import Kind
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import Unit
@@ -38,31 +40,16 @@ def _sum(kind):
     )
 
 
-def _plans_by_unit(units, year):
-    """``{unit_id: plan}``: the plan that applies to each unit (its own or an ancestor's)."""
-    prefixes = {u.path[: u.steplen * i] for u in units for i in range(1, u.depth + 1)}
-    plans = {
-        p.unit.path: p
-        for p in StudyPlan.objects.filter(year=year, unit__path__in=prefixes).select_related("unit")
-    }
-    result = {}
-    for unit in units:
-        for depth in range(unit.depth, 0, -1):
-            plan = plans.get(unit.path[: unit.steplen * depth])
-            if plan is not None:
-                result[unit.pk] = plan
-                break
-    return result
-
-
-def _threshold(plans, attribute):
+def _by_plan(plans, attribute, output_field=MONEY):
+    """The ``attribute`` of each member's plan (``plans``: ``{unit_id: plan}``), as a
+    ``CASE`` on the member's unit; ``NULL`` where no plan applies."""
     groups = {}
     for unit_id, plan in plans.items():
         groups.setdefault(getattr(plan, attribute), []).append(unit_id)
     return Case(
-        *[When(unit_id__in=ids, then=Value(amount)) for amount, ids in groups.items()],
+        *[When(unit_id__in=ids, then=Value(value)) for value, ids in groups.items()],
         default=Value(None),
-        output_field=MONEY,
+        output_field=output_field,
     )
 
 
@@ -82,25 +69,33 @@ def members_with_credits(user, unit, year):
 
 def _with_credits(members, user, unit, year):
     units = list(Unit.objects.filter(path__startswith=unit.path))
-    plans = _plans_by_unit(units, year)
+    plans = courses.plans_for_units(units, year)
     members = members.filter(unit__path__startswith=unit.path, status=Member.Status.ACTIVE)
     if user is not None:
         members = scope.filter_members(user, members, roles=STAFF_ROLES)
     entries = FilteredRelation("credit_entries", condition=Q(credit_entries__year=year))
     return (
-        members.alias(**{YEAR_ENTRIES: entries})
+        # The plan's id is read only by the plan rule with PLAN_MET_REQUIRES_MODULES.
+        members.alias(**{YEAR_ENTRIES: entries}, plan_id=_by_plan(plans, "pk", IntegerField()))
         .annotate(
             required=_sum(Kind.REQUIRED),
             elective=_sum(Kind.ELECTIVE),
             total=F("required") + F("elective"),
-            need_required=_threshold(plans, "required_credits"),
-            need_elective=_threshold(plans, "min_elective_credits"),
+            need_required=_by_plan(plans, "required_credits"),
+            need_elective=_by_plan(plans, "min_elective_credits"),
         )
         .annotate(
             met=Case(
                 When(need_required__isnull=True, then=Value(None)),
                 When(
-                    Q(required__gte=F("need_required")) & Q(elective__gte=F("need_elective")),
+                    # The plan rule, as the transcript and My study apply it.
+                    courses.plan_met_condition(
+                        F("required"),
+                        F("elective"),
+                        required_credits=F("need_required"),
+                        min_elective_credits=F("need_elective"),
+                        plan="plan_id",
+                    ),
                     then=Value(True),
                 ),
                 default=Value(False),

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from dj_learning.conf import settings
 from dj_learning.courses import services as courses
 from dj_learning.courses.models import Kind
 from dj_learning.registry import Registry
@@ -152,6 +153,9 @@ class Transcript:
     elective_earned: Decimal = ZERO
     entries: list = field(default_factory=list)
     extra: list = field(default_factory=list)
+    #: The live modules of the plan not completed yet; counted only when
+    #: ``PLAN_MET_REQUIRES_MODULES`` asks for them (0 otherwise).
+    required_modules_left: int = 0
 
     @property
     def total(self):
@@ -163,10 +167,12 @@ class Transcript:
 
     @property
     def met(self):
-        return (
-            self.has_plan
-            and self.required_earned >= self.required_credits
-            and self.elective_earned >= self.min_elective_credits
+        """The plan rule (``courses.services.plan_met``), the same as My study's."""
+        return courses.plan_met(
+            self.plan,
+            self.required_earned,
+            self.elective_earned,
+            required_modules_left=self.required_modules_left,
         )
 
     @property
@@ -205,13 +211,17 @@ class Transcript:
 def transcript(member, year=None):
     """A member's year: credits against the plan, every entry, and the other apps' sections.
 
-    A fixed number of queries, whatever the number of entries.
+    ``met`` is the plan rule (``courses.services.plan_met``). A fixed number of
+    queries, whatever the number of entries (one more with
+    ``PLAN_MET_REQUIRES_MODULES``).
     """
     year = year or courses.study_year()
     result = Transcript(member=member, year=year, plan=courses.plan_for(member, year))
     if result.plan is not None:
         result.required_credits = result.plan.required_credits
         result.min_elective_credits = result.plan.min_elective_credits
+        if settings.PLAN_MET_REQUIRES_MODULES:
+            result.required_modules_left = courses.required_modules_left(member, result.plan)
     result.entries = list(
         CreditEntry.objects.filter(member=member, year=year).order_by("earned_on", "pk")
     )
@@ -235,6 +245,14 @@ def year_totals(member, year):
         .annotate(total=Sum("amount"))
     )
     return {row["kind"]: row["total"] for row in rows}
+
+
+def earned_credits(member, year):
+    """``(required, elective)`` from the ledger, in one query: the credits My study
+    shows (registered in ``courses.services.credit_sources`` by this app's ``ready()``)."""
+    totals = year_totals(member, year)
+    required = totals.pop(Kind.REQUIRED, ZERO)
+    return required, sum(totals.values(), ZERO)  # as the transcript counts them
 
 
 # -- Issued documents and verification ------------------------------------------------------

@@ -55,6 +55,22 @@ class Unit(MP_Node):
         """True if this unit is ``other`` or lies below it."""
         return self.path.startswith(other.path)
 
+    def ancestor_paths(self):
+        """The paths of the units from the root down to this one: root first, this unit's last.
+
+        What applies to a unit from above (a study plan, a points rule, a theme, a
+        review level) is looked up with ``unit__path__in=unit.ancestor_paths()``; the
+        nearest (deepest) of those found wins. No query.
+        """
+        return ancestor_paths(self.path)
+
+
+def ancestor_paths(path):
+    """``Unit.ancestor_paths()`` for the unit whose materialized path is ``path``
+    (for callers that hold only the path)."""
+    step = Unit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
+
 
 class StaffRole(models.Model):
     """A staff role held over a unit and everything below it."""

@@ -161,10 +161,9 @@ def visible_to(member, quiz):
 
 def quizzes_for(member):
     """The live quizzes open to ``member``'s unit, module quizzes and exams, newest first."""
-    paths = courses._path_prefixes(member.unit)
     return list(
         Quiz.objects.filter(live=True)
-        .filter(Q(unit__isnull=True) | Q(unit__path__in=paths))
+        .filter(Q(unit__isnull=True) | Q(unit__path__in=member.unit.ancestor_paths()))
         .order_by("-created_at")
     )
 

@@ -195,20 +195,16 @@ def queue_for(user, queryset):
     if not scope.sees_everything(user):
         pending = scope.filter_members(user, pending, roles=[StaffRole.Role.REVIEWER])
     pending = list(pending.select_related("unit", "requested_by").prefetch_related("steps"))
-    prefixes = {
-        r.unit.path[: r.unit.steplen * depth]
-        for r in pending
-        for depth in range(1, r.unit.depth + 1)
-    }
-    by_path = {u.path: u for u in Unit.objects.filter(path__in=prefixes)}
+    paths = {path for r in pending for path in r.unit.ancestor_paths()}
+    by_path = {u.path: u for u in Unit.objects.filter(path__in=paths)}
     decidable = []
     for request in pending:
         kind = request.level_kinds()[request.level - 1]
         unit = next(
             (
-                by_path[request.unit.path[: request.unit.steplen * depth]]
-                for depth in range(request.unit.depth, 0, -1)
-                if by_path[request.unit.path[: request.unit.steplen * depth]].kind == kind
+                by_path[path]
+                for path in reversed(request.unit.ancestor_paths())
+                if by_path[path].kind == kind
             ),
             None,
         )

@@ -32,15 +32,13 @@ class PointsError(Exception):
 # -- Rules -------------------------------------------------------------------------------
 
 
-def _prefixes(unit):
-    return [unit.path[: unit.steplen * depth] for depth in range(1, unit.depth + 1)]
-
-
 def rule_for(member, action):
     """The active rule for ``action`` nearest to the member's unit (its own, its region's,
     the national one), or ``None``."""
     return (
-        PointRule.objects.filter(action=action, active=True, unit__path__in=_prefixes(member.unit))
+        PointRule.objects.filter(
+            action=action, active=True, unit__path__in=member.unit.ancestor_paths()
+        )
         .order_by("-unit__depth")
         .prefetch_related("windows")
         .first()
@@ -365,7 +363,7 @@ def catalog_for(member, now=None):
     """The active items of the member's region (and the units above it), in their period."""
     now = now or timezone.now()
     return (
-        CatalogItem.objects.filter(active=True, unit__path__in=_prefixes(member.unit))
+        CatalogItem.objects.filter(active=True, unit__path__in=member.unit.ancestor_paths())
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
         .select_related("image")

@@ -181,7 +181,11 @@ def studied(member, module, *, seconds=60):
 
 
 def member_with_completions(count, unit):
-    """A member of ``unit`` whose plan lists ``count`` modules, all completed this year."""
+    """A member of ``unit`` whose plan lists ``count`` modules, all completed this year
+    (with their credits in the ledger, when ``dj_learning.credits`` is installed)."""
+    from django.apps import apps
+    from django.utils import timezone
+
     from dj_learning.courses.models import ModuleCompletion
     from dj_learning.courses.services import study_year, year_bounds
 
@@ -190,7 +194,7 @@ def member_with_completions(count, unit):
     modules = [module(course=parent, revision=False) for _ in range(count)]
     plan(unit=unit, modules=modules)
     year = study_year()
-    ModuleCompletion.objects.bulk_create(
+    completions = ModuleCompletion.objects.bulk_create(
         ModuleCompletion(
             member=learner,
             module=m,
@@ -202,6 +206,22 @@ def member_with_completions(count, unit):
         )
         for m in modules
     )
+    if apps.is_installed("dj_learning.credits"):
+        from dj_learning.credits.models import CreditEntry
+
+        CreditEntry.objects.bulk_create(
+            CreditEntry(
+                member=learner,
+                year=year,
+                kind=c.kind,
+                amount=c.credits,
+                source=CreditEntry.Source.MODULE,
+                title=c.module_title,
+                earned_on=timezone.localdate(c.completed_at),
+                completion=c,
+            )
+            for c in completions
+        )
     return learner
 
 

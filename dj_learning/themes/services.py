@@ -146,12 +146,10 @@ def merge(layers):
 
 def unit_chain(unit_path):
     """The unit at ``unit_path`` and every unit above it, deepest first, with their overrides."""
-    from dj_learning.orgs.models import Unit
+    from dj_learning.orgs.models import Unit, ancestor_paths
 
-    step = Unit.steplen
-    paths = [unit_path[:end] for end in range(step, len(unit_path) + 1, step)]
     return list(
-        Unit.objects.filter(path__in=paths)
+        Unit.objects.filter(path__in=ancestor_paths(unit_path))
         .select_related("learning_theme", "learning_theme__logo")
         .order_by("-depth")
     )
