@@ -103,13 +103,14 @@ def course_modules(course, request=None):
     type (one, unless a host site adds its own). Nothing is kept in the process:
     each call builds its outlines from the shared copy.
     """
-    course_url, key = _children_url(course, request), _cache_key(course)
+    course_url, key, suffix = _children_url(course, request), _cache_key(course), _suffix()
     version = None
     if key is not None:
-        where = hashlib.sha256(f"{course_url}|{_suffix()}".encode()).hexdigest()[:16]
+        where = hashlib.sha256(f"{course_url}|{suffix}".encode()).hexdigest()[:16]
         version = f"{key.removeprefix(CACHE_PREFIX)}:{where}"
     return [
-        _outline(model, row, course.pk, course_url, version) for model, row in _rows(course, key)
+        _outline(model, row, course.pk, course_url, version, suffix)
+        for model, row in _rows(course, key)
     ]
 
 
@@ -151,11 +152,13 @@ def _suffix():
     return "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
 
 
-def _outline(model, row, course_id, course_url, version=None):
+def _outline(model, row, course_id, course_url, version=None, suffix=None):
+    if suffix is None:
+        suffix = _suffix()
     return ModuleOutline(
         course_id=course_id,
         model=model,
-        url=f"{course_url}{row[2]}{_suffix()}" if course_url else None,  # slug
+        url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
         version=version,
         **dict(zip(FIELDS, row, strict=True)),
     )
