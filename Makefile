@@ -27,6 +27,7 @@ install: $(STAMP)
 
 demo: install
 	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py createcachetable
 	$(BIN)/python manage.py learning_demo --port $(PORT)
 	@echo ""
 	@echo "  Region 1 (东湖区): http://127.0.0.1:$(PORT)/"

@@ -42,6 +42,54 @@ def course_with_modules(count, member):
     return course
 
 
+def member_pool(unit, course, count):
+    """``count`` members of ``unit``, each enrolled in ``course`` with progress of its own.
+
+    Member ``n`` has studied the first ``n % (modules + 1)`` modules, each for a
+    number of seconds that changes from member to member and module to module, so
+    that the course page of each shows other rows (completed none, some or all;
+    bars at many heights). Accounts, members, enrolments and progress are written
+    with ``bulk_create``; returns the members' user accounts.
+    """
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.hashers import make_password
+
+    from dj_learning.courses.models import CourseEnrollment
+    from dj_learning.members.models import Member
+
+    User = get_user_model()
+    modules = [
+        (module, list(services.lesson_requirements(module)))
+        for module in course.get_children().live().specific().order_by("path")
+    ]
+    password = make_password(factories.PASSWORD)  # once, for every account
+    users = User.objects.bulk_create(
+        User(username=f"pool-{n:05d}", password=password) for n in range(count)
+    )
+    members = Member.objects.bulk_create(
+        Member(user=user, member_number=f"P{n:07d}", name=f"党员{n}", unit=unit)
+        for n, user in enumerate(users)
+    )
+    CourseEnrollment.objects.bulk_create(
+        CourseEnrollment(member=member, course=course) for member in members
+    )
+    LessonProgress.objects.bulk_create(
+        (
+            LessonProgress(
+                member=member,
+                module=module,
+                lesson_id=lesson,
+                seconds=(n * 7 + m * 13 + k * 29) % 150,
+            )
+            for n, member in enumerate(members)
+            for m, (module, lessons) in enumerate(modules[: n % (len(modules) + 1)])
+            for k, lesson in enumerate(lessons)
+        ),
+        batch_size=BULK_BATCH,
+    )
+    return users
+
+
 def member_with_completions(count, unit):
     """A member of ``unit`` whose plan lists ``count`` modules, all completed this year."""
     return factories.member_with_completions(count, unit)

@@ -15,6 +15,7 @@ Peak memory of the web process: ``Server.peak_worker_mb()`` reads ``VmHWM``
 """
 
 import http.client
+import itertools
 import os
 import re
 import socket
@@ -146,11 +147,20 @@ def _headers(cookie):
     return headers
 
 
-def requests_per_second(port, path, *, seconds, concurrency, cookie=None):
-    """GET ``path`` from ``concurrency`` connections for ``seconds``; completed requests/s."""
-    headers = _headers(cookie)
+def requests_per_second(port, path, *, seconds, concurrency, cookie=None, cookies=None):
+    """GET ``path`` from ``concurrency`` connections for ``seconds``; completed requests/s.
+
+    ``cookies`` (``Cookie`` header values) signs each request in as the next of
+    them, round and round, so that consecutive requests are different people's.
+    """
+    signed_in_as = itertools.cycle(cookies or [cookie])
+    lock = threading.Lock()
     start = threading.Barrier(concurrency + 1)
     stop = threading.Event()
+
+    def next_headers():
+        with lock:
+            return _headers(next(signed_in_as))
 
     def client():
         conn = http.client.HTTPConnection(HOST, port, timeout=30)
@@ -158,7 +168,7 @@ def requests_per_second(port, path, *, seconds, concurrency, cookie=None):
         start.wait()
         try:
             while not stop.is_set():
-                conn.request("GET", path, headers=headers)
+                conn.request("GET", path, headers=next_headers())
                 response = conn.getresponse()
                 response.read()
                 if response.status != 200:

@@ -4,7 +4,9 @@ import re
 
 from django.apps import apps
 from django.conf import settings as django_settings
+from django.core.cache import DEFAULT_CACHE_ALIAS
 from django.core.checks import Error, Tags, Warning, register
+from django.utils.module_loading import import_string
 
 from .conf import DEFAULTS, settings
 
@@ -149,3 +151,31 @@ def check_pdf_font(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.caches)
+def check_shared_cache(app_configs=None, **kwargs):
+    """W003: with DEBUG off, the default cache must be shared by every web process."""
+    from django.core.cache.backends.dummy import DummyCache
+    from django.core.cache.backends.locmem import LocMemCache
+
+    if django_settings.DEBUG:
+        return []
+    backend = django_settings.CACHES.get(DEFAULT_CACHE_ALIAS, {}).get("BACKEND", "")
+    try:
+        backend_class = import_string(backend)
+    except ImportError:
+        return []  # Django's own cache checks report a backend that does not import
+    if not (
+        isinstance(backend_class, type) and issubclass(backend_class, LocMemCache | DummyCache)
+    ):
+        return []
+    return [
+        Warning(
+            f"The default cache ({backend}) is not shared between processes.",
+            hint="Rate limits, theme changes and the cached course pages, outlines and rows "
+            "must be seen by every web process: use Redis (RedisCache) or the database "
+            "(DatabaseCache, after `manage.py createcachetable`). See docs/operations.md.",
+            id="dj_learning.W003",
+        )
+    ]

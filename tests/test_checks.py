@@ -6,7 +6,14 @@ from django.test import override_settings
 
 
 def ids(tags=None):
-    return sorted({m.id for m in run_checks(tags=tags) if m.id and m.id.startswith("dj_learning")})
+    """The dj-learning ids ``manage.py check`` reports (silenced ones left out, as it does)."""
+    return sorted(
+        {
+            m.id
+            for m in run_checks(tags=tags)
+            if m.id and m.id.startswith("dj_learning") and not m.is_silenced()
+        }
+    )
 
 
 def test_the_ready_site_passes_every_check():
@@ -81,3 +88,51 @@ def test_e005_pdf_font_must_be_an_existing_truetype_file(tmp_path, learning_sett
     good.write_bytes(b"\x00\x01\x00\x00")
     learning_settings(PDF_FONT=str(good))
     assert ids() == []
+
+
+def _cache(backend, **options):
+    return {"default": {"BACKEND": f"django.core.cache.backends.{backend}", **options}}
+
+
+@pytest.mark.parametrize("backend", ["locmem.LocMemCache", "dummy.DummyCache"])
+def test_w003_a_cache_kept_in_one_process_with_debug_off(backend):
+    with override_settings(DEBUG=False, CACHES=_cache(backend), SILENCED_SYSTEM_CHECKS=[]):
+        messages = [m for m in run_checks() if m.id == "dj_learning.W003"]
+        assert len(messages) == 1
+        assert backend in messages[0].msg
+        assert "Redis" in messages[0].hint and "DatabaseCache" in messages[0].hint
+    with override_settings(DEBUG=True, CACHES=_cache(backend), SILENCED_SYSTEM_CHECKS=[]):
+        assert "dj_learning.W003" not in ids()
+
+
+@pytest.mark.parametrize(
+    "cache",
+    [
+        _cache("db.DatabaseCache", LOCATION="dj_learning_cache"),
+        _cache("redis.RedisCache", LOCATION="redis://127.0.0.1:6379/0"),
+    ],
+)
+def test_w003_stays_quiet_with_a_shared_cache(cache):
+    with override_settings(DEBUG=False, CACHES=cache, SILENCED_SYSTEM_CHECKS=[]):
+        assert "dj_learning.W003" not in ids()
+
+
+def test_the_ready_sites_cache_is_shared_unless_redis_is_named(monkeypatch):
+    """cms_site's base settings: Redis with REDIS_URL, else the database's cache table."""
+    import importlib
+
+    from cms_site.settings import base
+
+    try:
+        for url, backend in [
+            ("", "django.core.cache.backends.db.DatabaseCache"),
+            ("redis://127.0.0.1:6379/0", "django.core.cache.backends.redis.RedisCache"),
+        ]:
+            monkeypatch.setenv("REDIS_URL", url)
+            importlib.reload(base)
+            assert base.CACHES["default"]["BACKEND"] == backend
+            with override_settings(DEBUG=False, CACHES=base.CACHES, SILENCED_SYSTEM_CHECKS=[]):
+                assert "dj_learning.W003" not in ids()
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)

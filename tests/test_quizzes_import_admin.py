@@ -1,13 +1,18 @@
 """The admin import (check, then confirm) and export screens: permissions and scope."""
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth.models import Permission
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.utils import timezone
 
 from dj_learning.orgs.models import StaffRole
 from dj_learning.quizzes import importing
 from dj_learning.quizzes.formats import gift, table
-from dj_learning.quizzes.models import Question, QuestionBank
+from dj_learning.quizzes.models import PendingImport, Question, QuestionBank
 from dj_learning.test import factories
 
 URL = "/admin/learning/questions/import/"
@@ -88,6 +93,44 @@ def test_another_user_cannot_confirm_an_upload(client, importer):
     response = client.post(URL, {"token": token}, follow=True)
     assert "The upload has expired" in response.content.decode()
     assert not QuestionBank.objects.exists()
+
+
+def test_the_confirm_may_reach_another_process_with_nothing_in_its_cache(client, importer):
+    """Check in one web process, confirm in another: the file waits in the database,
+    so nothing depends on the cache (cleared here) or on the editor's session."""
+    token = client.post(URL, {"bank": "新题库", "file": upload(GIFT)}).context["token"]
+    cache.clear()
+    elsewhere = Client(HTTP_ACCEPT_LANGUAGE="en")
+    elsewhere.force_login(importer)  # another session of the same editor
+    response = elsewhere.post(URL, {"token": token}, follow=True)
+    assert "Imported 2 questions into “新题库”." in response.content.decode()
+    assert Question.objects.filter(bank__name="新题库").count() == 2
+    assert not PendingImport.objects.exists()  # spent
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_an_expired_upload_is_refused_and_removed(client, importer, language):
+    token = client.post(URL, {"bank": "新题库", "file": upload(GIFT)}).context["token"]
+    PendingImport.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    response = client.post(URL, {"token": token}, follow=True, HTTP_ACCEPT_LANGUAGE=language)
+    expected = {
+        "en": "The upload has expired; choose the file again.",
+        "zh-hans": "上传的文件已失效，请重新选择文件。",
+    }[language]
+    assert expected in response.content.decode()
+    assert not QuestionBank.objects.exists()
+    assert not PendingImport.objects.exists()  # cleaned on the way
+
+
+def test_another_users_token_is_refused_and_stays_for_its_owner(client, importer):
+    token = client.post(URL, {"bank": "新题库", "file": upload(GIFT)}).context["token"]
+    other = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    other.force_login(editor("add_question", "add_questionbank"))
+    response = other.post(URL, {"token": token}, follow=True)
+    assert "上传的文件已失效，请重新选择文件。" in response.content.decode()
+    assert not QuestionBank.objects.exists()
+    response = client.post(URL, {"token": token}, follow=True)
+    assert "Imported 2 questions into “新题库”." in response.content.decode()
 
 
 def refused(response):

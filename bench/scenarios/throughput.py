@@ -3,9 +3,11 @@
 Four requests, measured in turn within each run so that they share the
 machine's state: a bare Wagtail page (the site's ``HomePage``) whose rich text
 is the course page's module list, the reference, for an anonymous visitor and
-for the signed-in member (the session cookie sent with each request: the
-session, the user and the member are read as on any signed-in page); the
-course page of 100 modules for an anonymous visitor, and for the member. Each
+for signed-in members (a pool of 500, each with progress of its own, each
+request signed in as the next of them by its session cookie: the session, the
+user and the member are read as on any signed-in page, and no two requests in a
+row show the same rows); the course page of 100 modules for an anonymous
+visitor, and for the members of the pool. Each
 course page's ratio is to the bare page requested the same way; the member's
 course page is also compared with the anonymous bare page (a row of its own).
 
@@ -17,48 +19,59 @@ from bench import data, load, measure
 
 TITLE = "Requests per second (gunicorn, loopback)"
 MODULES = 100
+MEMBERS = 500
 WARM_UP_SECONDS = 1.0
 
 
 def run(ctx):
-    member = data.learner(data.branch())
+    unit = data.branch()
+    member = data.learner(unit)
     modules = ctx.sizes(MODULES, 4)
     course = data.course_with_modules(modules, member)
     reference = data.reference_page(course)
-    cookie = data.session_cookie(member)
+    cookies = data.session_cookies(data.member_pool(unit, course, ctx.sizes(MEMBERS, 20)))
     common = {"modules": modules, "workers": ctx.workers, "clients": ctx.concurrency}
+    signed_in = {**common, "members": len(cookies)}
     targets = [
-        # (scenario, path, cookie, text the page must hold)
-        ("HTTP: bare Wagtail page (reference)", reference.url, None, "djl-module-list"),
-        ("HTTP: course page, anonymous", course.url, None, "djl-module-list"),
+        # (scenario, params, path, cookies, text the page must hold)
+        ("HTTP: bare Wagtail page (reference)", common, reference.url, None, "djl-module-list"),
+        ("HTTP: course page, anonymous", common, course.url, None, "djl-module-list"),
         (
             "HTTP: bare Wagtail page, signed in (reference)",
+            signed_in,
             reference.url,
-            cookie,
+            cookies,
             'data-testid="user-name"',
         ),
         (
             "HTTP: course page, logged-in member",
+            signed_in,
             course.url,
-            cookie,
+            cookies,
             'data-testid="course-progress"',
         ),
     ]
-    results = [measure.Result(name, dict(common), "requests/s") for name, *_ in targets]
+    results = [measure.Result(name, dict(params), "requests/s") for name, params, *_ in targets]
 
     with load.serve(workers=ctx.workers) as server:
         port = server.port
-        for name, path, cookie, expect in targets:
-            if expect not in load.fetch(port, path, cookie=cookie):
+        for name, _params, path, cookies, expect in targets:
+            if expect not in load.fetch(port, path, cookie=cookies[0] if cookies else None):
                 raise measure.BenchError(f"{name}: {path} lacks {expect!r}")
             load.requests_per_second(
-                port, path, seconds=WARM_UP_SECONDS, concurrency=ctx.concurrency, cookie=cookie
+                port, path, seconds=WARM_UP_SECONDS, concurrency=ctx.concurrency, cookies=cookies
             )
         for _ in range(ctx.runs):
-            for result, (_name, path, cookie, _expect) in zip(results, targets, strict=True):
+            for result, (_name, _params, path, cookies, _expect) in zip(
+                results, targets, strict=True
+            ):
                 result.samples.append(
                     load.requests_per_second(
-                        port, path, seconds=ctx.duration, concurrency=ctx.concurrency, cookie=cookie
+                        port,
+                        path,
+                        seconds=ctx.duration,
+                        concurrency=ctx.concurrency,
+                        cookies=cookies,
                     )
                 )
         peak = server.peak_worker_mb()
@@ -68,7 +81,7 @@ def run(ctx):
     member_page.compare_to(bare_signed_in)
     versus_anonymous = measure.Result(
         "HTTP: course page, logged-in member, vs the anonymous bare page",
-        dict(common),
+        dict(signed_in),
         "requests/s",
         samples=list(member_page.samples),
     )

@@ -114,12 +114,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 
+# One cache shared by every web process and host: rate limits, theme invalidation and
+# the cached course pages, outlines and rows must be seen by the next request wherever
+# it lands (docs/operations.md). Redis when set, else a table in the database
+# (`manage.py createcachetable`, which `make demo` runs); dj_learning.W003 warns about
+# a cache kept in one process.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "dj_learning_cache",
+            # Rendered module rows are many small entries: cull late.
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 # Background jobs: the ORM broker by default (no extra service), Redis when set.
 Q_CLUSTER = {

@@ -11,3 +11,12 @@ Q_CLUSTER = {**Q_CLUSTER, "sync": True}  # noqa: F405
 WAGTAILADMIN_BASE_URL = "http://testserver"
 # Tests sign in many times from one address; the limit has its own test.
 DJ_LEARNING = {"API_LOGIN_RATE": None}
+# The tests run in one process, and their query counts leave cache reads out: a cache in
+# the process's memory, large enough for the pages the tests render.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 50_000},
+    }
+}
+SILENCED_SYSTEM_CHECKS = ["dj_learning.W003"]

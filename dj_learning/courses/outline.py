@@ -12,7 +12,7 @@ An outline answers what ``services.module_statuses`` and
 without its lessons would.
 """
 
-import time
+import hashlib
 from functools import cached_property
 
 from django.apps import apps
@@ -28,9 +28,6 @@ from dj_learning.conf import settings
 from .models import AbstractCoursePage, AbstractModulePage, Kind, concrete_types
 
 CACHE_PREFIX = "dj_learning:outline:"
-#: Courses whose outlines a process keeps at once (when full, it starts again).
-MAX_OUTLINES = 1000
-_outlines = {}
 
 FIELDS = (
     "pk",
@@ -49,10 +46,16 @@ class ModuleOutline:
 
     steplen = Page.steplen
 
-    def __init__(self, *, course_id, model, url=None, **fields):
+    #: Names this outline's content among every process's (the course's cached outline
+    #: and the URL its modules follow), or ``None``: ``{% module_rows %}``'s cache key.
+    version = None
+
+    def __init__(self, *, course_id, model, url=None, version=None, **fields):
         self.course_id = course_id
         self.model = model
         self.url = url
+        if version is not None:
+            self.version = version
         self.__dict__.update(fields)
 
     def __repr__(self):
@@ -97,25 +100,18 @@ def course_modules(course, request=None):
     Read from Django's cache, keyed on the course and its ``modules_changed_at``
     (renewed whenever a module below changes, so every process sees a change at
     once), for ``COURSE_PAGE_CACHE_SECONDS``; else one query per module page
-    type (one, unless a host site adds its own). The outlines are shared by the
-    process's requests for as long: read them, never change them.
+    type (one, unless a host site adds its own). Nothing is kept in the process:
+    each call builds its outlines from the shared copy.
     """
-    course_url = _children_url(course, request)
-    key = _cache_key(course)
-    if key is None:
-        return [_outline(model, row, course.pk, course_url) for model, row in _rows(course)]
-    # The outlines themselves are kept in this process too, for as long as the
-    # shared copy: building a hundred of them costs more than the rest of the list.
-    memo_key, now = (key, course_url, _suffix()), time.monotonic()
-    expires, outlines = _outlines.get(memo_key, (0, None))
-    if outlines is None or expires < now:
-        outlines = tuple(
-            _outline(model, row, course.pk, course_url) for model, row in _rows(course, key)
-        )
-        if len(_outlines) >= MAX_OUTLINES:
-            _outlines.clear()
-        _outlines[memo_key] = (now + settings.COURSE_PAGE_CACHE_SECONDS, outlines)
-    return list(outlines)
+    course_url, key, suffix = _children_url(course, request), _cache_key(course), _suffix()
+    version = None
+    if key is not None:
+        where = hashlib.sha256(f"{course_url}|{suffix}".encode()).hexdigest()[:16]
+        version = f"{key.removeprefix(CACHE_PREFIX)}:{where}"
+    return [
+        _outline(model, row, course.pk, course_url, version, suffix)
+        for model, row in _rows(course, key)
+    ]
 
 
 def modules_by_id(ids, request=None):
@@ -156,11 +152,14 @@ def _suffix():
     return "/" if getattr(django_settings, "WAGTAIL_APPEND_SLASH", True) else ""
 
 
-def _outline(model, row, course_id, course_url):
+def _outline(model, row, course_id, course_url, version=None, suffix=None):
+    if suffix is None:
+        suffix = _suffix()
     return ModuleOutline(
         course_id=course_id,
         model=model,
-        url=f"{course_url}{row[2]}{_suffix()}" if course_url else None,  # slug
+        url=f"{course_url}{row[2]}{suffix}" if course_url else None,  # slug
+        version=version,
         **dict(zip(FIELDS, row, strict=True)),
     )
 

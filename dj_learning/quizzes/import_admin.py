@@ -2,9 +2,9 @@
 
 Import is two steps: the upload is checked with a dry run and previewed; the
 editor confirms, and the same file is imported. Between the steps the file
-waits in the cache under a random token that is also kept in the editor's
-session, so nobody else can confirm it and nothing lands on a public disk; it
-expires after an hour.
+waits in the database under a random token, for that editor only, so the
+confirm may reach any web process, nobody else can confirm it and nothing
+lands on a public disk; it expires after an hour (``importing.hold``).
 
 Permissions: importing needs ``learning_quizzes.add_question`` (and
 ``add_questionbank`` to create a bank); exporting needs
@@ -12,11 +12,8 @@ Permissions: importing needs ``learning_quizzes.add_question`` (and
 users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
 """
 
-import secrets
-
 from django import forms
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
@@ -37,8 +34,6 @@ from .models import QuestionBank, QuestionKind, Quiz
 IMPORT_PERMISSION = "learning_quizzes.add_question"
 BANK_PERMISSION = "learning_quizzes.add_questionbank"
 EXPORT_PERMISSION = "learning_quizzes.change_question"
-_SESSION_KEY = "dj_learning_question_import"
-_CACHE_SECONDS = 3600
 FORMAT_LABELS = {"gift": "GIFT", "xlsx": "Excel", "csv": "CSV"}
 
 
@@ -111,18 +106,9 @@ def question_import(request):
         except FormatError as error:
             form.add_error("file", str(error))
         else:
-            token = secrets.token_urlsafe(24)
-            cache.set(
-                _cache_key(token),
-                {
-                    "user": request.user.pk,
-                    "filename": upload.name,
-                    "bank": form.cleaned_data["bank"],
-                    "content": content,
-                },
-                _CACHE_SECONDS,
+            token = importing.hold(
+                request.user, upload.name, content, bank_name=form.cleaned_data["bank"]
             )
-            request.session[_SESSION_KEY] = token
             return render(
                 request,
                 "dj_learning/quizzes/admin/question_import_preview.html",
@@ -154,36 +140,24 @@ def question_import(request):
     )
 
 
-def _cache_key(token):
-    return f"dj_learning:question-import:{token}"
-
-
 def _confirm(request):
-    token = request.POST["token"]
-    pending = cache.get(_cache_key(token))
-    if (
-        not secrets.compare_digest(str(request.session.get(_SESSION_KEY, "")), token)
-        or pending is None
-        or pending["user"] != request.user.pk
-    ):
+    pending = importing.take(request.user, request.POST["token"])
+    if pending is None:
         messages.error(request, _("The upload has expired; choose the file again."))
         return redirect("learning_question_import")
     # The bank may have changed hands since the preview: check again.
-    form = ImportForm({"bank": pending["bank"]}, user=request.user)
+    form = ImportForm({"bank": pending.bank}, user=request.user)
     form.fields["file"].required = False
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("bank", [])))
         return redirect("learning_question_import")
     try:
         report = importing.import_questions(
-            pending["filename"], pending["content"], bank_name=pending["bank"]
+            pending.filename, bytes(pending.content), bank_name=pending.bank
         )
     except FormatError as error:
         messages.error(request, str(error))
         return redirect("learning_question_import")
-    finally:
-        cache.delete(_cache_key(token))
-        request.session.pop(_SESSION_KEY, None)
     messages.success(
         request,
         _("Imported %(count)s questions into “%(bank)s”.")

@@ -12,21 +12,29 @@ what would have been created.
 ``export_bank(bank, format)`` writes a bank so that importing the file into
 an empty bank gives the same questions, field by field (images are not part
 of either format and stay behind; so do empty categories).
+
+Between the admin's "check" and "confirm" a file waits in the database
+(``hold()``, then ``take()``), so the confirm may reach any web process.
 """
 
+import secrets
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dj_learning.conf import settings
 
 from .formats import FormatError, gift, table
-from .models import Question, QuestionBank, QuestionCategory
+from .models import PendingImport, Question, QuestionBank, QuestionCategory
 
 FORMATS = ("gift", "xlsx", "csv")
+#: Seconds a checked file waits for its confirmation.
+PENDING_SECONDS = 3600
 CONTENT_TYPES = {
     "gift": "text/plain; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -226,3 +234,46 @@ def export_bank(bank, fmt):
     else:
         raise ValueError(f"unknown format {fmt!r}")
     return f"{bank.name}.{EXTENSIONS[fmt]}", content, CONTENT_TYPES[fmt]
+
+
+# -- A checked file waiting for its confirmation ------------------------------------------
+
+
+def hold(user, filename, content, *, bank_name):
+    """Keep a checked file for ``user`` to confirm within ``PENDING_SECONDS``; its token.
+
+    The token is random and the file is stored in the database, not on a
+    public disk nor in one process's memory. Expired files are removed here.
+    """
+    discard_expired()
+    token = secrets.token_urlsafe(24)
+    PendingImport.objects.create(
+        token=token,
+        user=user,
+        filename=filename,
+        bank=bank_name,
+        content=content,
+        expires_at=timezone.now() + timedelta(seconds=PENDING_SECONDS),
+    )
+    return token
+
+
+def take(user, token):
+    """The file ``user`` held under ``token``, removed so that it is confirmed once.
+
+    ``None`` when there is no such file: expired, taken already, or held by
+    someone else (which the caller cannot tell apart, on purpose).
+    """
+    discard_expired()
+    pending = PendingImport.objects.filter(
+        token=str(token), user=user, expires_at__gt=timezone.now()
+    ).first()
+    # Two confirms at once: only the one whose DELETE removed the row goes on.
+    if pending is None or not PendingImport.objects.filter(pk=pending.pk).delete()[0]:
+        return None
+    return pending
+
+
+def discard_expired():
+    """Delete the held files whose time is up."""
+    PendingImport.objects.filter(expires_at__lte=timezone.now()).delete()

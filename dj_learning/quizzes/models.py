@@ -64,6 +64,7 @@ and ``short``: text; ``numerical``: a number or numeric text; ``matching``:
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -578,3 +579,27 @@ class AttemptAnswer(models.Model):
 
     def __str__(self):
         return f"{self.attempt_id} · {self.position}"
+
+
+class PendingImport(models.Model):
+    """A checked question file waiting for its editor to confirm the import.
+
+    Kept in the database between "check" and "confirm" so that the confirm may
+    reach any web process; found by a random ``token`` and only for the ``user``
+    who checked it, until ``expires_at`` (``importing.hold`` and ``importing.take``).
+    """
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    filename = models.CharField(max_length=255)
+    bank = models.CharField(max_length=200)
+    content = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("pending question import")
+        verbose_name_plural = _("pending question imports")
+
+    def __str__(self):
+        return self.filename
