@@ -792,7 +792,7 @@ def seed_points(seeder):
         Action,
         Balance,
         CatalogItem,
-        Entry,
+        PointEntry,
         PointRule,
         Redemption,
     )
@@ -816,7 +816,7 @@ def seed_points(seeder):
     completion_type = ContentType.objects.get_for_model(ModuleCompletion)
     entry_columns = ["id", "member", "amount", "kind", "action", "rule", "source_type",
                      "source_id", "title", "day", "key", "redemption", "reason", "created_at"]  # fmt: skip
-    entries = RowWriter(Entry, entry_columns)
+    entries = RowWriter(PointEntry, entry_columns)
     redemptions = RowWriter(
         Redemption,
         ["id", "member", "item", "title", "cost", "code", "status", "created_at", "decided_at",
@@ -830,7 +830,7 @@ def seed_points(seeder):
         from dj_learning.quizzes.models import Attempt
 
         attempt_type = ContentType.objects.get_for_model(Attempt)
-    with foreign_keys_checked_once(Entry, Redemption, Balance):
+    with foreign_keys_checked_once(PointEntry, Redemption, Balance):
         for first, chunk in _members_in_chunks(seeder):
             earned = []  # (member, amount, action, rule, type, source id, title, when)
             for pk, member, title, when in (
@@ -864,7 +864,7 @@ def seed_points(seeder):
                     and random.Random(seeder.seed * 15_485_863 + n).random() < 0.2
                 ):
                     spend.append((n, member))
-            entry_ids = allocate_ids(Entry, len(earned) + len(spend))
+            entry_ids = allocate_ids(PointEntry, len(earned) + len(spend))
             redemption_ids = allocate_ids(Redemption, len(spend))
             entry_rows, redemption_rows = [], []
             for pk, (member, amount, action, rule, ctype, source, title, when) in zip(

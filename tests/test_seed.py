@@ -155,7 +155,7 @@ def test_foreign_keys_are_back_and_hold_after_seeding(db):
 
 def test_quizzes_and_points_are_seeded_and_the_ledger_agrees(db):
     from dj_learning.quizzes.models import Attempt
-    from dj_learning.rewards.models import Balance, Entry, Redemption
+    from dj_learning.rewards.models import Balance, PointEntry, Redemption
 
     output = seed(members=120, branch_size=30)
 
@@ -163,8 +163,8 @@ def test_quizzes_and_points_are_seeded_and_the_ledger_agrees(db):
     passed = Attempt.objects.filter(passed=True)
     assert passed.exists() and Attempt.objects.filter(passed=False).exists()
     # Every passed exam earned its points once, and every completion its points.
-    assert Entry.objects.filter(action="quiz_passed").count() == passed.count()
-    assert Entry.objects.filter(action="module_completed").count() == (
+    assert PointEntry.objects.filter(action="quiz_passed").count() == passed.count()
+    assert PointEntry.objects.filter(action="module_completed").count() == (
         ModuleCompletion.objects.count()
     )
     assert Redemption.objects.exists()
