@@ -8,13 +8,13 @@ from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Sum
 
+from cms_site.seed.seeder import Seeder
 from dj_learning.courses.models import LessonProgress, ModuleCompletion
 from dj_learning.courses.services import plan_summary, study_year
 from dj_learning.credits.models import CreditEntry
 from dj_learning.credits.reports import unit_report
 from dj_learning.members.models import Member
 from dj_learning.orgs.models import Unit
-from dj_learning.seed import Seeder
 from dj_learning.test import factories
 
 SMALL = {"members": 40, "modules": 6, "years": 2, "regions": 2, "branch_size": 10}
