@@ -223,6 +223,10 @@ def check_wheel(wheel_path):
         parts = set(name.split("/"))
         assert not parts & {"cms_site", "tests", "fixtures", "docs", "bench", "__pycache__"}, name
         assert not name.endswith(".pyc"), name
+    # The load-test seeder belongs to the ready site (cms_site/seed), not to the package.
+    seed_code = [n for n in names if any(p.startswith("seed") for p in n.split("/"))]
+    assert not seed_code, seed_code
+    assert not any(n.endswith("/management/commands/learning_seed.py") for n in names), names
 
     # What a host site needs at run time.
     for needed in [

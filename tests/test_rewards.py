@@ -13,7 +13,7 @@ from dj_learning.courses import services as courses
 from dj_learning.courses import signals
 from dj_learning.quizzes import signals as quiz_signals
 from dj_learning.rewards import services
-from dj_learning.rewards.models import Action, Balance, Entry, Redemption, RuleWindow
+from dj_learning.rewards.models import Action, Balance, PointEntry, Redemption, RuleWindow
 from dj_learning.test import factories
 
 pytestmark = pytest.mark.django_db
@@ -171,7 +171,7 @@ def test_a_module_completed_signal_delivered_twice_awards_once(
             signals.module_completed.send_robust(
                 sender=ModuleCompletion, completion=completion, member=member, module=module
             )
-    assert Entry.objects.filter(member=member).count() == 1
+    assert PointEntry.objects.filter(member=member).count() == 1
 
 
 def test_quiz_passed_awards_pass_and_full_marks(tree, member, django_capture_on_commit_callbacks):
@@ -373,8 +373,8 @@ def test_history_and_balance_cost_the_same_queries_for_5_and_200_entries(tree, m
     from django.test.utils import CaptureQueriesContext
 
     def add(count):
-        Entry.objects.bulk_create(
-            Entry(
+        PointEntry.objects.bulk_create(
+            PointEntry(
                 member=member,
                 amount=1,
                 kind="adjustment",

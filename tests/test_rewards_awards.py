@@ -8,7 +8,7 @@ from django.utils import translation
 from dj_learning.courses.services import study_year
 from dj_learning.credits.models import CreditEntry
 from dj_learning.rewards import awards, services, tasks
-from dj_learning.rewards.models import Entry, Redemption, TranscriptAward
+from dj_learning.rewards.models import PointEntry, Redemption, TranscriptAward
 from dj_learning.test import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,15 +120,15 @@ def test_a_job_killed_halfway_and_rerun_awards_each_member_exactly_once(school, 
     monkeypatch.setattr(awards, "award_chunk", dies_on_the_second_chunk)
     with pytest.raises(SystemExit):
         awards.run(award.pk)
-    assert Entry.objects.filter(award=award).count() == 2  # the first chunk committed
+    assert PointEntry.objects.filter(award=award).count() == 2  # the first chunk committed
     monkeypatch.setattr(awards, "award_chunk", real)
     # A rerun finds the award "running" (the worker died): it resumes.
     awards.run(award.pk)
     awards.run(award.pk)
     assert names(award) == ["丁", "丙", "乙", "甲"]
-    assert sorted(Entry.objects.filter(award=award).values_list("member_id", flat=True)) == sorted(
-        people[n].pk for n in ["甲", "乙", "丙", "丁"]
-    )
+    assert sorted(
+        PointEntry.objects.filter(award=award).values_list("member_id", flat=True)
+    ) == sorted(people[n].pk for n in ["甲", "乙", "丙", "丁"])
     assert all(services.balance_of(people[n])[0] == 5 for n in ["甲", "乙", "丙", "丁"])
 
 

@@ -7,7 +7,7 @@ from django.db import connection
 from django.utils import translation
 
 from dj_learning.rewards import services
-from dj_learning.rewards.models import Action, Entry, Redemption
+from dj_learning.rewards.models import Action, PointEntry, Redemption
 from dj_learning.test import factories
 
 pytestmark = [
@@ -79,7 +79,7 @@ def test_twenty_concurrent_awards_respect_the_daily_cap(tree):
     amounts = sorted(r.amount for r in results if r is not None)
     assert amounts == [2, 7, 7, 7, 7]
     assert services.balance_of(member)[:2] == (30, 30)
-    assert Entry.objects.filter(member=member).count() == 5
+    assert PointEntry.objects.filter(member=member).count() == 5
 
 
 def test_the_same_source_delivered_twenty_times_at_once_awards_once(tree):

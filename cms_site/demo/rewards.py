@@ -14,7 +14,7 @@ from wagtail.images import get_image_model
 from dj_learning.members.models import Member
 from dj_learning.orgs.models import Unit
 from dj_learning.rewards import services
-from dj_learning.rewards.models import Action, CatalogItem, Entry, PointRule, RuleWindow
+from dj_learning.rewards.models import Action, CatalogItem, PointEntry, PointRule, RuleWindow
 
 # action: (points, daily cap, once per item, minimum study seconds)
 RULES = {
@@ -120,7 +120,7 @@ def _picture(title, colour):
 def _history(username):
     """A few entries the check-in, volunteering and suggestion apps will write themselves."""
     member = Member.objects.select_related("unit").filter(user__username=username).first()
-    if member is None or Entry.objects.filter(member=member, action=Action.CHECK_IN).exists():
+    if member is None or PointEntry.objects.filter(member=member, action=Action.CHECK_IN).exists():
         return
     day = timezone.now() - timedelta(days=5)
     services.award(member, Action.DAILY_SIGN_IN, title=f"{day:%Y-%m-%d}", now=day)

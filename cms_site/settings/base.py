@@ -21,6 +21,7 @@ ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "").split(",") if h]
 INSTALLED_APPS = [
     "cms_site.home",
     "cms_site.demo",
+    "cms_site.seed",
     "dj_learning",
     "dj_learning.orgs",
     "dj_learning.review",

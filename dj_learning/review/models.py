@@ -62,7 +62,7 @@ class ReviewStep(models.Model):
 
     content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE)
     object_id = models.PositiveBigIntegerField()
-    request = GenericForeignKey("content_type", "object_id")
+    review_request = GenericForeignKey("content_type", "object_id")
     level = models.PositiveSmallIntegerField(_("level"))
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices)
     actor = models.ForeignKey(

@@ -41,20 +41,20 @@ def levels_for(unit):
     return list(settings.REVIEW_LEVELS)
 
 
-def level_unit(request, level=None):
+def level_unit(review_request, level=None):
     """The unit whose reviewers decide ``level`` (the current one by default)."""
-    level = level or request.level
-    kind = request.level_kinds()[level - 1]
-    unit = request.unit
+    level = level or review_request.level
+    kind = review_request.level_kinds()[level - 1]
+    unit = review_request.unit
     if unit.kind == kind:
         return unit
     return unit.get_ancestors().filter(kind=kind).last()
 
 
-def _record(request, level, decision, actor, comment=""):
+def _record(review_request, level, decision, actor, comment=""):
     return ReviewStep.objects.create(
-        content_type=ContentType.objects.get_for_model(type(request)),
-        object_id=request.pk,
+        content_type=ContentType.objects.get_for_model(type(review_request)),
+        object_id=review_request.pk,
         level=level,
         decision=decision,
         actor=actor,
@@ -62,49 +62,53 @@ def _record(request, level, decision, actor, comment=""):
     )
 
 
-def _levels(request):
+def _levels(review_request):
     # A request type may fix its own levels (offline training: the branch alone).
-    return list(getattr(request, "review_levels", None) or levels_for(request.unit))
+    return list(getattr(review_request, "review_levels", None) or levels_for(review_request.unit))
 
 
-def submit(request, actor, comment=""):
+def submit(review_request, actor, comment=""):
     """Save a new request and put it in the queue of level 1."""
-    request.levels = ",".join(_levels(request))
-    request.level = 1
-    request.status = request.Status.PENDING
-    request.requested_by = actor
-    for level in range(1, len(request.level_kinds()) + 1):
-        if level_unit(request, level) is None:
+    review_request.levels = ",".join(_levels(review_request))
+    review_request.level = 1
+    review_request.status = review_request.Status.PENDING
+    review_request.requested_by = actor
+    for level in range(1, len(review_request.level_kinds()) + 1):
+        if level_unit(review_request, level) is None:
             raise ReviewError(
                 _("No %(kind)s above %(unit)s can review this request; check the review levels.")
-                % {"kind": request.level_kinds()[level - 1], "unit": request.unit.name}
+                % {
+                    "kind": review_request.level_kinds()[level - 1],
+                    "unit": review_request.unit.name,
+                }
             )
     with transaction.atomic():
-        request.save()
-        _record(request, 1, ReviewStep.Decision.SUBMIT, actor, comment)
-    return request
+        review_request.save()
+        _record(review_request, 1, ReviewStep.Decision.SUBMIT, actor, comment)
+    return review_request
 
 
-def may_review(user, request, unit=None):
-    """May ``user`` decide ``request`` at its current level? Answers why not as a message."""
-    if request.status != request.Status.PENDING:
+def may_review(user, review_request, unit=None):
+    """May ``user`` decide ``review_request`` at its current level? Answers why not as a message."""
+    if review_request.status != review_request.Status.PENDING:
         return False, _("This request is not waiting for review.")
-    if request.requested_by_id == user.pk:
+    if review_request.requested_by_id == user.pk:
         return False, _("You cannot approve a request you made.")
-    subject_id = getattr(request, "member_id", None)
+    subject_id = getattr(review_request, "member_id", None)
     if subject_id is not None and subject_id == _own_member_id(user):
         return False, _("You cannot approve a request about yourself.")
     approved = {
         step.actor_id
-        for step in request.steps.all()
-        if step.decision == ReviewStep.Decision.APPROVE and step.at >= _last_submit(request).at
+        for step in review_request.steps.all()
+        if step.decision == ReviewStep.Decision.APPROVE
+        and step.at >= _last_submit(review_request).at
     }
     if user.pk in approved:
         return False, _("You have approved this request at another level already.")
     if scope.sees_everything(user):
         return True, ""
     # A reviewer decides at the level of the unit they review, not above or below it.
-    unit = unit or level_unit(request)
+    unit = unit or level_unit(review_request)
     if unit is None or unit.path not in scope.role_unit_paths(user, [StaffRole.Role.REVIEWER]):
         return False, _("You are not a reviewer at this level for this unit.")
     return True, ""
@@ -117,65 +121,65 @@ def _own_member_id(user):
         return None
 
 
-def _last_submit(request):
-    submits = [s for s in request.steps.all() if s.decision == ReviewStep.Decision.SUBMIT]
+def _last_submit(review_request):
+    submits = [s for s in review_request.steps.all() if s.decision == ReviewStep.Decision.SUBMIT]
     return submits[-1]
 
 
-def _locked(request):
-    return type(request).objects.select_for_update().get(pk=request.pk)
+def _locked(review_request):
+    return type(review_request).objects.select_for_update().get(pk=review_request.pk)
 
 
-def approve(request, user, comment=""):
+def approve(review_request, user, comment=""):
     """Approve at the current level; the last level applies the request. Returns it."""
     with transaction.atomic():
-        request = _locked(request)
-        allowed, why = may_review(user, request)
+        review_request = _locked(review_request)
+        allowed, why = may_review(user, review_request)
         if not allowed:
             raise ReviewError(why)
-        _record(request, request.level, ReviewStep.Decision.APPROVE, user, comment)
-        if request.level < len(request.level_kinds()):
-            request.level += 1
-            request.save(update_fields=["level"])
+        _record(review_request, review_request.level, ReviewStep.Decision.APPROVE, user, comment)
+        if review_request.level < len(review_request.level_kinds()):
+            review_request.level += 1
+            review_request.save(update_fields=["level"])
         else:
-            request.apply()
-            request.status = request.Status.APPLIED
-            request.decided_at = timezone.now()
-            request.save(update_fields=["status", "decided_at"])
-    return request
+            review_request.apply()
+            review_request.status = review_request.Status.APPLIED
+            review_request.decided_at = timezone.now()
+            review_request.save(update_fields=["status", "decided_at"])
+    return review_request
 
 
-def reject(request, user, comment):
+def reject(review_request, user, comment):
     """Return the request to the clerk with the reason."""
     if not comment.strip():
         raise ReviewError(_("Say why the request is rejected."))
     with transaction.atomic():
-        request = _locked(request)
-        allowed, why = may_review(user, request)
+        review_request = _locked(review_request)
+        allowed, why = may_review(user, review_request)
         if not allowed:
             raise ReviewError(why)
-        _record(request, request.level, ReviewStep.Decision.REJECT, user, comment)
-        request.status = request.Status.REJECTED
-        request.decided_at = timezone.now()
-        request.save(update_fields=["status", "decided_at"])
-    return request
+        _record(review_request, review_request.level, ReviewStep.Decision.REJECT, user, comment)
+        review_request.status = review_request.Status.REJECTED
+        review_request.decided_at = timezone.now()
+        review_request.save(update_fields=["status", "decided_at"])
+    return review_request
 
 
-def resubmit(request, user, comment=""):
+def resubmit(review_request, user, comment=""):
     """Send a rejected request back to level 1 (after the clerk corrected it)."""
     with transaction.atomic():
-        request = _locked(request)
-        if request.status != request.Status.REJECTED:
+        review_request = _locked(review_request)
+        if review_request.status != review_request.Status.REJECTED:
             raise ReviewError(_("Only a returned request can be resubmitted."))
-        if request.requested_by_id != user.pk and not scope.sees_everything(user):
+        if review_request.requested_by_id != user.pk and not scope.sees_everything(user):
             raise ReviewError(_("Only the clerk who made the request can resubmit it."))
-        request.status = request.Status.PENDING
-        request.level = 1
-        request.levels = ",".join(_levels(request))
-        request.decided_at = None
-        request.save(update_fields=["status", "level", "levels", "decided_at"])
-        _record(request, 1, ReviewStep.Decision.SUBMIT, user, comment)
-    return request
+        review_request.status = review_request.Status.PENDING
+        review_request.level = 1
+        review_request.levels = ",".join(_levels(review_request))
+        review_request.decided_at = None
+        review_request.save(update_fields=["status", "level", "levels", "decided_at"])
+        _record(review_request, 1, ReviewStep.Decision.SUBMIT, user, comment)
+    return review_request
 
 
 def count_for(user, queryset):
@@ -198,18 +202,18 @@ def queue_for(user, queryset):
     paths = {path for r in pending for path in r.unit.ancestor_paths()}
     by_path = {u.path: u for u in Unit.objects.filter(path__in=paths)}
     decidable = []
-    for request in pending:
-        kind = request.level_kinds()[request.level - 1]
+    for review_request in pending:
+        kind = review_request.level_kinds()[review_request.level - 1]
         unit = next(
             (
                 by_path[path]
-                for path in reversed(request.unit.ancestor_paths())
+                for path in reversed(review_request.unit.ancestor_paths())
                 if by_path[path].kind == kind
             ),
             None,
         )
-        if unit is not None and may_review(user, request, unit=unit)[0]:
-            decidable.append(request)
+        if unit is not None and may_review(user, review_request, unit=unit)[0]:
+            decidable.append(review_request)
     return decidable
 
 

@@ -18,7 +18,7 @@ from dj_learning.credits import reports
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import StaffRole
 
-from .models import Balance, CatalogItem, Entry, Redemption, TranscriptAward
+from .models import Balance, CatalogItem, PointEntry, Redemption, TranscriptAward
 from .services import PointsError, local_day
 
 #: Staff roles that may award.
@@ -123,15 +123,15 @@ def award_chunk(award, member_ids):
                 .order_by("member_id")
                 .values_list("pk", flat=True)
             )
-            done = set(Entry.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+            done = set(PointEntry.objects.filter(key__in=list(keys)).values_list("key", flat=True))
             new = [m for key, m in keys.items() if key not in done]
             day = local_day()
-            Entry.objects.bulk_create(
+            PointEntry.objects.bulk_create(
                 [
-                    Entry(
+                    PointEntry(
                         member_id=m,
                         amount=award.points,
-                        kind=Entry.Kind.AWARD,
+                        kind=PointEntry.Kind.AWARD,
                         title=award.reason[:255],
                         reason=award.reason,
                         day=day,

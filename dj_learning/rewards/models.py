@@ -133,7 +133,7 @@ class Balance(models.Model):
         return f"{self.member_id} · {self.balance}"
 
 
-class Entry(models.Model):
+class PointEntry(models.Model):
     """One line of the points ledger. Append-only: corrections are new entries."""
 
     class Kind(models.TextChoices):

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .models import Action, Balance, CatalogItem, Entry, PointRule, Redemption
+from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
 
 logger = logging.getLogger(__name__)
 
@@ -57,10 +57,23 @@ def local_day(now=None):
     return timezone.localdate(now or timezone.now())
 
 
-def _natural_key(obj):
-    if obj is None:
-        return None
-    return f"{ContentType.objects.get_for_model(obj, for_concrete_model=False).pk}:{obj.pk}"
+def entry_key(member_id, action, content_type_id, object_id, *, per_item=False):
+    """The once-only key of the points ``award()`` gives a member for ``action`` from one object.
+
+    The object is the source (a completion, an attempt, a check-in) or, for a
+    "once per item" rule, the item (``per_item=True``: the lesson, module,
+    quiz, activity), named by its content type's id and its primary key, so a
+    caller that writes entries in bulk (a data seeder, an import) makes the
+    same key without loading objects. ``award()`` finds an entry with this key
+    already earned and awards nothing more; the format is not part of the API.
+    """
+    item = ":item" if per_item else ""
+    return f"{member_id}:{action}{item}:{content_type_id}:{object_id}"
+
+
+def _object_key(member, action, obj, *, per_item=False):
+    content_type = ContentType.objects.get_for_model(obj, for_concrete_model=False)
+    return entry_key(member.pk, action, content_type.pk, obj.pk, per_item=per_item)
 
 
 # -- Writing the ledger ------------------------------------------------------------------
@@ -102,12 +115,12 @@ def _post(
     day = local_day(now)
     balance = _lock_balance(member_id)
     # Checked under the lock: a concurrent call with the same key waits, then finds it.
-    if key is not None and Entry.objects.filter(key=key).exists():
+    if key is not None and PointEntry.objects.filter(key=key).exists():
         return None
     if cap is not None:
         so_far = (
-            Entry.objects.filter(
-                member_id=member_id, action=action, day=day, kind=Entry.Kind.EARNED
+            PointEntry.objects.filter(
+                member_id=member_id, action=action, day=day, kind=PointEntry.Kind.EARNED
             ).aggregate(total=Sum("amount"))["total"]
             or 0
         )
@@ -116,7 +129,7 @@ def _post(
             return None
     if balance.balance + amount < 0:
         raise PointsError(_("Not enough points."))
-    entry = Entry.objects.create(
+    entry = PointEntry.objects.create(
         member_id=member_id,
         amount=amount,
         kind=kind,
@@ -136,7 +149,7 @@ def _post(
     )
     Balance.objects.filter(pk=member_id).update(
         balance=F("balance") + amount,
-        lifetime=F("lifetime") + (amount if kind in Entry.EARNING else 0),
+        lifetime=F("lifetime") + (amount if kind in PointEntry.EARNING else 0),
     )
     return entry
 
@@ -183,9 +196,9 @@ def award(
     if points <= 0:
         return None
     if rule.once_per_item and item is not None:
-        key = f"{member.pk}:{action}:item:{_natural_key(item)}"
+        key = _object_key(member, action, item, per_item=True)
     elif source is not None:
-        key = f"{member.pk}:{action}:{_natural_key(source)}"
+        key = _object_key(member, action, source)
     else:
         key = None
     try:
@@ -193,7 +206,7 @@ def award(
             return _post(
                 member.pk,
                 int(points),
-                kind=Entry.Kind.EARNED,
+                kind=PointEntry.Kind.EARNED,
                 action=action,
                 rule=rule,
                 source=source,
@@ -205,7 +218,7 @@ def award(
                 reason=reason,
             )
     except IntegrityError:  # the key's unique constraint: recorded by a concurrent call
-        if key is not None and Entry.objects.filter(key=key).exists():
+        if key is not None and PointEntry.objects.filter(key=key).exists():
             return None
         raise
 
@@ -220,7 +233,7 @@ def adjust(member, amount, *, reason, by):
         return _post(
             member.pk,
             amount,
-            kind=Entry.Kind.ADJUSTMENT,
+            kind=PointEntry.Kind.ADJUSTMENT,
             action=Action.MANUAL,
             title=_("Adjustment"),
             by=by,
@@ -239,7 +252,7 @@ def balance_of(member):
 
 def history(member):
     """The member's entries, newest first (paginate it). Descriptions need no more queries."""
-    return Entry.objects.filter(member=member).order_by("-created_at", "-pk")
+    return PointEntry.objects.filter(member=member).order_by("-created_at", "-pk")
 
 
 _EARNED_TEXT = {
@@ -258,13 +271,13 @@ _EARNED_TEXT = {
 def describe(entry):
     """An entry's source in words, from the entry alone (no query)."""
     values = {"title": entry.title, "reason": entry.reason}
-    if entry.kind == Entry.Kind.EARNED:
+    if entry.kind == PointEntry.Kind.EARNED:
         return str(_EARNED_TEXT.get(entry.action, gettext_lazy("%(title)s")) % values)
-    if entry.kind == Entry.Kind.AWARD:
+    if entry.kind == PointEntry.Kind.AWARD:
         return _("Award: %(reason)s") % values
-    if entry.kind == Entry.Kind.REDEMPTION:
+    if entry.kind == PointEntry.Kind.REDEMPTION:
         return _("Redeemed %(title)s") % values
-    if entry.kind == Entry.Kind.REFUND:
+    if entry.kind == PointEntry.Kind.REFUND:
         return _("Refund: redemption of %(title)s cancelled") % values
     return _("Adjustment: %(reason)s") % values
 
@@ -320,8 +333,8 @@ def leaderboard(unit, period="month", *, member=None, limit=10, now=None):
     if period not in PERIODS:
         period = "month"
     earned = (
-        Entry.objects.filter(
-            kind__in=Entry.EARNING,
+        PointEntry.objects.filter(
+            kind__in=PointEntry.EARNING,
             created_at__gte=period_start(period, now),
             member__unit__path__startswith=unit.path,
         )
@@ -408,7 +421,7 @@ def redeem(member, item_id, now=None):
         _post(
             member.pk,
             -item.cost,
-            kind=Entry.Kind.REDEMPTION,
+            kind=PointEntry.Kind.REDEMPTION,
             source=redemption,
             title=item.title,
             key=f"redeem:{redemption.pk}",
@@ -437,7 +450,7 @@ def _decide(redemption_id, by, status, reason=""):
                 _post(
                     redemption.member_id,
                     redemption.cost,
-                    kind=Entry.Kind.REFUND,
+                    kind=PointEntry.Kind.REFUND,
                     source=redemption,
                     title=redemption.title,
                     key=f"refund:{redemption.pk}",
@@ -480,8 +493,10 @@ def check_ledger(repair=False):
     itself is never changed)."""
     ledger = {
         row["member_id"]: (row["balance"], row["lifetime"] or 0)
-        for row in Entry.objects.values("member_id")
-        .annotate(balance=Sum("amount"), lifetime=Sum("amount", filter=Q(kind__in=Entry.EARNING)))
+        for row in PointEntry.objects.values("member_id")
+        .annotate(
+            balance=Sum("amount"), lifetime=Sum("amount", filter=Q(kind__in=PointEntry.EARNING))
+        )
         .order_by()
     }
     drifts = []
@@ -515,8 +530,8 @@ def transcript_section(member, year):
 
     start, end = year_bounds(year)
     rows = list(
-        Entry.objects.filter(
-            member=member, kind__in=Entry.EARNING, created_at__gte=start, created_at__lt=end
+        PointEntry.objects.filter(
+            member=member, kind__in=PointEntry.EARNING, created_at__gte=start, created_at__lt=end
         )
         .values("kind", "action")
         .annotate(n=Count("pk"), total=Sum("amount"))
@@ -525,10 +540,12 @@ def transcript_section(member, year):
     if not rows:
         return None
     labels = dict(Action.choices)
-    kinds = dict(Entry.Kind.choices)
+    kinds = dict(PointEntry.Kind.choices)
     body = [
         [
-            str(labels.get(r["action"]) if r["kind"] == Entry.Kind.EARNED else kinds[r["kind"]]),
+            str(
+                labels.get(r["action"]) if r["kind"] == PointEntry.Kind.EARNED else kinds[r["kind"]]
+            ),
             str(r["n"]),
             str(r["total"]),
         ]

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from dj_learning.seed import Seeder, SeedError
+from cms_site.seed.seeder import Seeder, SeedError
 
 
 class Command(BaseCommand):
