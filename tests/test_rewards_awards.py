@@ -8,7 +8,7 @@ from django.utils import translation
 from dj_learning.courses.services import study_year
 from dj_learning.credits.models import CreditEntry
 from dj_learning.rewards import awards, services, tasks
-from dj_learning.rewards.models import Entry, Redemption, TranscriptAward
+from dj_learning.rewards.models import Entry, PointRule, Redemption, TranscriptAward
 from dj_learning.test import factories
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +191,7 @@ def test_the_award_screen_starts_a_job_and_shows_progress_and_recipients(
     tree, people, admin = school
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            "/admin/learning/points/awards/",
+            "/admin/learning/points/awards/new/",
             {
                 "unit": tree["r1"].pk,
                 "year": YEAR,
@@ -208,14 +208,14 @@ def test_the_award_screen_starts_a_job_and_shows_progress_and_recipients(
 def test_the_award_screen_keeps_input_on_errors(admin_client, school):
     tree, people, admin = school
     response = admin_client.post(
-        "/admin/learning/points/awards/",
+        "/admin/learning/points/awards/new/",
         {"unit": tree["r1"].pk, "year": YEAR, "criterion": "top", "points": 15, "reason": "前列"},
     )
     page = response.content.decode()
     assert "Give N, the number of members to award." in page and "前列" in page
     assert not TranscriptAward.objects.exists()
     response = admin_client.post(
-        "/admin/learning/points/awards/",
+        "/admin/learning/points/awards/new/",
         {"unit": tree["r2"].pk, "year": YEAR, "criterion": "met", "points": 5, "reason": "x"},
     )
     assert "Select a valid choice" in response.content.decode()
@@ -227,8 +227,8 @@ def test_catalog_and_rules_screens_are_scoped(admin_client, school):
     theirs = factories.catalog_item(unit=tree["r2"], title="他区奖品")
     page = admin_client.get("/admin/learning/points/catalog/").content.decode()
     assert "本区奖品" in page and "他区奖品" not in page
-    assert admin_client.get(f"/admin/learning/points/catalog/{theirs.pk}/").status_code == 404
-    assert admin_client.get(f"/admin/learning/points/catalog/{mine.pk}/").status_code == 200
+    assert admin_client.get(f"/admin/learning/points/catalog/edit/{theirs.pk}/").status_code == 404
+    assert admin_client.get(f"/admin/learning/points/catalog/edit/{mine.pk}/").status_code == 200
     response = admin_client.post(
         "/admin/learning/points/catalog/new/",
         {"unit": tree["r2"].pk, "title": "越权", "cost": 5, "stock": 1, "active": "on"},
@@ -278,3 +278,91 @@ def test_redemptions_are_fulfilled_and_cancelled_by_staff_of_the_member(client, 
     assert Redemption.objects.get(pk=b.pk).status == "cancelled"
     item.refresh_from_db()
     assert item.stock == 2 and services.balance_of(member)[:2] == (20, 30)
+
+
+def download(response):
+    """The bytes of a streamed spreadsheet download."""
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def xlsx_text(content):
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    return " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+
+
+def test_points_exports_and_object_urls_stay_in_the_admins_subtree(admin_client, school):
+    tree, people, admin = school
+    factories.catalog_item(unit=tree["r1"], title="本区奖品")
+    theirs = factories.catalog_item(unit=tree["r2"], title="=他区奖品")
+    mine_rule = factories.point_rule(unit=tree["r1"], action="check_in", points=7)
+    their_rule = factories.point_rule(unit=tree["r2"], action="check_in", points=9)
+    csv = download(admin_client.get("/admin/learning/points/catalog/?export=csv")).decode()
+    assert "本区奖品" in csv and "他区奖品" not in csv
+    xlsx = xlsx_text(download(admin_client.get("/admin/learning/points/catalog/?export=xlsx")))
+    assert "本区奖品" in xlsx and "他区奖品" not in xlsx
+    rules = download(admin_client.get("/admin/learning/points/rules/?export=csv")).decode()
+    assert "一区" in rules and "二区" not in rules
+    for url in (
+        f"/admin/learning/points/rules/edit/{their_rule.pk}/",
+        f"/admin/learning/points/rules/delete/{their_rule.pk}/",
+        f"/admin/learning/points/rules/history/{their_rule.pk}/",
+        f"/admin/learning/points/catalog/history/{theirs.pk}/",
+    ):
+        assert admin_client.get(url).status_code == 404, url
+    assert (
+        admin_client.post(f"/admin/learning/points/rules/delete/{their_rule.pk}/").status_code
+        == 404
+    )
+    assert admin_client.get(f"/admin/learning/points/rules/edit/{mine_rule.pk}/").status_code == 200
+    admin_client.post(f"/admin/learning/points/rules/delete/{mine_rule.pk}/")
+    assert list(PointRule.objects.values_list("points", flat=True)) == [9]
+
+
+def test_a_formula_in_a_catalog_title_is_exported_as_text(admin_client, school):
+    tree, people, admin = school
+    factories.catalog_item(unit=tree["r1"], title="=HYPERLINK(1)")
+    csv = download(admin_client.get("/admin/learning/points/catalog/?export=csv")).decode()
+    assert "'=HYPERLINK(1)" in csv
+
+
+def test_redemption_exports_follow_the_clerks_subtree(client, tree):
+    near = factories.member(unit=tree["b1"], name="王芳")
+    far = factories.member(unit=tree["b2"], name="李强")
+    for member in (near, far):
+        item = factories.catalog_item(unit=member.unit, title="党徽", cost=10, stock=3)
+        factories.points(member, 30)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert "王芳" in page and "李强" not in page
+    csv = download(client.get("/admin/learning/points/redemptions/?export=csv")).decode()
+    assert "王芳" in csv and "李强" not in csv
+    xlsx = xlsx_text(download(client.get("/admin/learning/points/redemptions/?export=xlsx")))
+    assert "王芳" in xlsx and "李强" not in xlsx
+    # A clerk hands items out; the catalog, rules and awards are the admin's (back to the dashboard).
+    for url in ("/admin/learning/points/catalog/", "/admin/learning/points/awards/new/"):
+        response = client.get(url)
+        assert (response.status_code, response.url) == (302, "/admin/"), url
+
+
+def test_the_award_list_shows_the_admins_awards_only(admin_client, school):
+    tree, people, admin = school
+    mine = request(admin, tree["r1"], criterion="met", points=5, reason="本区奖励")
+    theirs = request(
+        factories.staff(role="admin", unit=tree["r2"]),
+        tree["r2"],
+        criterion="met",
+        points=5,
+        reason="他区奖励",
+    )
+    page = admin_client.get("/admin/learning/points/awards/").content.decode()
+    assert f"/admin/learning/points/awards/{mine.pk}/" in page and "一区" in page
+    assert f"/admin/learning/points/awards/{theirs.pk}/" not in page
+    assert admin_client.get(f"/admin/learning/points/awards/{theirs.pk}/").status_code == 404
+    csv = download(admin_client.get("/admin/learning/points/awards/?export=csv")).decode()
+    assert "本区奖励" in csv and "他区奖励" not in csv
