@@ -158,6 +158,7 @@ class ScopedModelViewSet(ModelViewSet):
         return view_kwargs
 
     def get_index_view_kwargs(self, **kwargs):
+        kwargs.setdefault("page_title", self.menu_label)
         if self.export_text is not None:
             text = {"csv": self.export_text, "xlsx": self.export_text}
             kwargs["custom_value_preprocess"] = {

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
@@ -89,7 +89,7 @@ class CatalogViewSet(PointsViewSet):
         "per_member_limit",
         "starts_at",
         "ends_at",
-        "active",
+        BooleanColumn("active", label=gettext_lazy("Active")),
     ]
     list_filter = ["active"]
     search_fields = ["title", "description"]
@@ -190,10 +190,10 @@ class RuleViewSet(PointsViewSet):
         "unit",
         "points",
         "daily_cap",
-        "once_per_item",
+        BooleanColumn("once_per_item", label=gettext_lazy("Once per item")),
         "min_study_seconds",
         Column("windows", label=gettext_lazy("Time windows"), accessor=_windows),
-        "active",
+        BooleanColumn("active", label=gettext_lazy("Active")),
     ]
     list_filter = ["action", "active"]
     list_export = [
@@ -276,7 +276,7 @@ class RedemptionViewSet(PointsViewSet):
     list_display = [
         "created_at",
         Column("member", label=gettext_lazy("Member"), accessor=_member),
-        "member__unit__name",
+        Column("unit", label=gettext_lazy("Unit"), accessor="member.unit.name"),
         "title",
         "cost",
         "code",

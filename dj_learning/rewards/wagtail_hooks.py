@@ -2,23 +2,14 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
-from dj_learning.orgs.viewsets import ScopePolicy
-
-from .admin_scope import ADMIN_ROLES, FULFIL_ROLES
+from . import admin_scope
 from .models import CatalogItem, PointRule, Redemption, TranscriptAward
 
 # Staff roles, not Django permissions, grant the points screens; registered before any view asks.
-register_permission_policy(
-    CatalogItem, ScopePolicy(CatalogItem, ADMIN_ROLES, actions=("add", "change", "view"))
-)
-register_permission_policy(PointRule, ScopePolicy(PointRule, ADMIN_ROLES))
-register_permission_policy(
-    Redemption,
-    ScopePolicy(Redemption, FULFIL_ROLES, actions=("view", "change"), unit_field="member__unit"),
-)
-register_permission_policy(
-    TranscriptAward, ScopePolicy(TranscriptAward, ADMIN_ROLES, actions=("add", "view"))
-)
+register_permission_policy(CatalogItem, admin_scope.CATALOG)
+register_permission_policy(PointRule, admin_scope.RULES)
+register_permission_policy(Redemption, admin_scope.REDEMPTIONS)
+register_permission_policy(TranscriptAward, admin_scope.AWARDS)
 
 
 @hooks.register("register_admin_viewset")
