@@ -366,3 +366,23 @@ def test_the_award_list_shows_the_admins_awards_only(admin_client, school):
     assert admin_client.get(f"/admin/learning/points/awards/{theirs.pk}/").status_code == 404
     csv = download(admin_client.get("/admin/learning/points/awards/?export=csv")).decode()
     assert "本区奖励" in csv and "他区奖励" not in csv
+
+
+def test_the_counter_sees_waiting_redemptions_and_finds_any_by_its_code(client, tree):
+    from wagtail.models import ModelLogEntry
+
+    member = factories.member(unit=tree["b1"], name="王芳")
+    item = factories.catalog_item(unit=tree["r1"], title="党徽", cost=10, stock=3)
+    factories.points(member, 30)
+    done, waiting = services.redeem(member, item.pk), services.redeem(member, item.pk)
+    clerk = factories.staff(role="clerk", unit=tree["b1"])
+    services.fulfil(done, clerk)
+    into_admin(client, clerk)
+    page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert waiting.code in page and done.code not in page
+    for query in (f"q={done.code.lower()}", f"code={done.code.lower()}", "status=fulfilled"):
+        page = client.get(f"/admin/learning/points/redemptions/?{query}").content.decode()
+        assert done.code in page and waiting.code not in page, query
+    client.post(f"/admin/learning/points/redemptions/{waiting.pk}/decide/", {"decision": "fulfil"})
+    entry = ModelLogEntry.objects.get(action="learning_rewards.fulfil")
+    assert (entry.object_id, entry.user) == (str(waiting.pk), clerk)

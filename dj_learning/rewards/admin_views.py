@@ -226,8 +226,9 @@ class RedemptionFilterSet(WagtailFilterSet):
         fields = []
 
     def __init__(self, data=None, *args, **kwargs):
-        # The counter's view: waiting redemptions, unless a status or a code is asked for.
-        if data is not None and not data.get("status") and not data.get("code", "").strip():
+        # The counter's view: waiting redemptions, unless a status, a code or a search is asked for.
+        asked = data and any(data.get(key, "").strip() for key in ("status", "code", "q"))
+        if data is not None and not asked:
             data = data.copy()
             data["status"] = Redemption.Status.PENDING
         super().__init__(data, *args, **kwargs)
@@ -284,7 +285,7 @@ class RedemptionViewSet(PointsViewSet):
         DecisionColumn("decision", label=""),
     ]
     filterset_class = RedemptionFilterSet
-    search_fields = ["member__name", "member__member_number", "title"]
+    search_fields = ["code", "member__name", "member__member_number", "title"]
     list_export = [
         "created_at",
         "member.member_number",
