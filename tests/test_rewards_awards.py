@@ -386,3 +386,6 @@ def test_the_counter_sees_waiting_redemptions_and_finds_any_by_its_code(client, 
     client.post(f"/admin/learning/points/redemptions/{waiting.pk}/decide/", {"decision": "fulfil"})
     entry = ModelLogEntry.objects.get(action="learning_rewards.fulfil")
     assert (entry.object_id, entry.user) == (str(waiting.pk), clerk)
+    client.force_login(factories.user(is_superuser=True))
+    history = client.get("/admin/reports/site-history/").content.decode()
+    assert "Redemption fulfilled" in history

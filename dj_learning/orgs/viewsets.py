@@ -167,6 +167,11 @@ class ScopedModelViewSet(ModelViewSet):
             }
         return super().get_index_view_kwargs(**kwargs)
 
+    def register_admin_url_finder(self):
+        # Without an edit view there is no edit URL to find (the log would link to nothing).
+        if "edit" in self.views:
+            super().register_admin_url_finder()
+
     def get_form_class(self, for_update=False):
         return modelform_factory(
             self.model,
