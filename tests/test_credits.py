@@ -268,6 +268,8 @@ def test_offline_training_through_the_screens(demo, client):
     near = Member.objects.get(member_number="DH0108")
     far = Member.objects.get(member_number="XS0205")
     client.login(username="clerk", password="Demo!pass2026")
+    record = client.get(f"/admin/learning/records/{near.pk}/").content.decode()
+    assert f'href="/admin/learning/training/new/{near.pk}/"' in record
     assert client.get(f"/admin/learning/training/new/{far.pk}/").status_code == 404
     form = {"title": "七一专题党课", "date": "2026-07-01", "hours": "2", "kind": "elective"}
     bad = client.post(

@@ -389,3 +389,41 @@ def test_the_counter_sees_waiting_redemptions_and_finds_any_by_its_code(client, 
     client.force_login(factories.user(is_superuser=True))
     history = client.get("/admin/reports/site-history/").content.decode()
     assert "Redemption fulfilled" in history
+
+
+def test_a_rule_and_its_time_windows_are_edited_together(admin_client, school):
+    tree, people, admin = school
+    rule = factories.point_rule(unit=tree["r1"], action="check_in", points=5)
+    window = rule.windows.create(
+        starts_at="2026-07-01T00:00+08:00", ends_at="2026-07-08T00:00+08:00", multiplier=2
+    )
+    url = f"/admin/learning/points/rules/edit/{rule.pk}/"
+    assert 'value="2.00"' in admin_client.get(url).content.decode()
+    response = admin_client.post(
+        url,
+        {
+            "unit": tree["r1"].pk,
+            "action": "check_in",
+            "points": 6,
+            "min_study_seconds": 0,
+            "active": "on",
+            "windows-TOTAL_FORMS": 2,
+            "windows-INITIAL_FORMS": 1,
+            "windows-0-id": window.pk,
+            "windows-0-rule": rule.pk,
+            "windows-0-starts_at": "2026-07-01T00:00",
+            "windows-0-ends_at": "2026-07-08T00:00",
+            "windows-0-multiplier": "3",
+            "windows-1-starts_at": "",
+            "windows-1-ends_at": "",
+            "windows-1-multiplier": "",
+        },
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.points == 6 and [w.multiplier for w in rule.windows.all()] == [3]
+    from wagtail.models import ModelLogEntry
+
+    assert ModelLogEntry.objects.get(object_id=str(rule.pk)).action == "wagtail.edit"
+    page = admin_client.get(f"/admin/learning/points/rules/history/{rule.pk}/")
+    assert page.status_code == 200 and "Edited" in page.content.decode()
