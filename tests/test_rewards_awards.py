@@ -427,3 +427,23 @@ def test_a_rule_and_its_time_windows_are_edited_together(admin_client, school):
     assert ModelLogEntry.objects.get(object_id=str(rule.pk)).action == "wagtail.edit"
     page = admin_client.get(f"/admin/learning/points/rules/history/{rule.pk}/")
     assert page.status_code == 200 and "Edited" in page.content.decode()
+
+
+def test_lists_filter_by_a_unit_of_the_subtree_only(client, tree):
+    names = {"b1": "王芳", "b1a": "赵敏", "b2": "李强"}
+    for key, name in names.items():
+        member = factories.member(unit=tree[key], name=name)
+        item = factories.catalog_item(unit=tree[key], title="党徽", cost=10, stock=3)
+        factories.points(member, 30)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    url = "/admin/learning/points/redemptions/?unit={}"
+    branch = client.get(url.format(tree["b1"].pk)).content.decode()
+    assert "王芳" in branch and "赵敏" in branch and "李强" not in branch  # the subtree
+    group = client.get(url.format(tree["b1a"].pk)).content.decode()
+    assert "赵敏" in group and "王芳" not in group
+    assert "二区一支部" not in branch  # another region's units are not offered
+    csv = download(client.get(url.format(tree["b1a"].pk) + "&export=csv")).decode()
+    assert "赵敏" in csv and "王芳" not in csv
+    outside = client.get(url.format(tree["b2"].pk)).content.decode()
+    assert "李强" not in outside

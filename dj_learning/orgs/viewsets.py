@@ -10,17 +10,21 @@ export answers the same question through ``orgs.scope``:
   unit lies in the subtree of one of those roles.
 - ``ScopedModelViewSet`` builds its list from the policy (filters, search and
   CSV/XLSX export see only rows in scope), answers 404 for edit, delete and
-  history views of objects out of scope, exactly like missing ones, and
-  offers only in-scope units in its forms (``ScopedUnitForm``).
+  history views of objects out of scope, exactly like missing ones, offers
+  only in-scope units in its forms (``ScopedUnitForm``) and filters its list
+  by a unit of the subtree (``UnitFilter``).
 """
 
 from functools import reduce
 
+import django_filters
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.forms import modelform_factory
 from django.urls import path
+from django.utils.translation import gettext_lazy
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
@@ -85,6 +89,29 @@ class ScopedUnitForm(WagtailAdminModelForm):
             self.fields["unit"].queryset = scope.visible_units(for_user, roles=roles).order_by(
                 "path"
             )
+
+
+class UnitFilter(django_filters.ModelChoiceFilter):
+    """A list filter: the rows of a unit of the user's subtree and of the units below it.
+
+    Only units the user's ``roles`` cover are offered, so a filter never shows
+    another region's units.
+    """
+
+    def __init__(self, *, roles, unit_field="unit", **kwargs):
+        kwargs.setdefault("label", gettext_lazy("Unit"))
+        super().__init__(
+            field_name=unit_field,
+            queryset=lambda request: scope.visible_units(request.user, roles=roles).order_by(
+                "path"
+            ),
+            **kwargs,
+        )
+
+    def filter(self, queryset, value):
+        if not value:
+            return queryset
+        return queryset.filter(**{f"{self.field_name}__path__startswith": value.path})
 
 
 class ScopedObjectMixin:
@@ -159,6 +186,13 @@ class ScopedModelViewSet(ModelViewSet):
 
     def get_index_view_kwargs(self, **kwargs):
         kwargs.setdefault("page_title", self.menu_label)
+        # Every list filters by a unit of the user's subtree, beside its list_filter.
+        policy = policy_of(self.model)
+        unit = UnitFilter(roles=policy.roles, unit_field=policy.unit_field)
+        kwargs.setdefault(
+            "base_filterset_class",
+            type(f"{self.model.__name__}UnitFilterSet", (WagtailFilterSet,), {"unit": unit}),
+        )
         if self.export_text is not None:
             text = {"csv": self.export_text, "xlsx": self.export_text}
             kwargs["custom_value_preprocess"] = {

@@ -33,11 +33,12 @@ from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
     ScopedModelViewSet,
+    UnitFilter,
     policy_of,
 )
 
 from . import awards, services
-from .admin_scope import ADMIN_ROLES
+from .admin_scope import ADMIN_ROLES, FULFIL_ROLES
 from .models import CatalogItem, PointRule, Redemption, RuleWindow, TranscriptAward
 
 
@@ -220,6 +221,7 @@ class RedemptionFilterSet(WagtailFilterSet):
         label=gettext_lazy("Status"), choices=Redemption.Status.choices, empty_label=None
     )
     code = django_filters.CharFilter(label=gettext_lazy("Pick-up code"), method="by_code")
+    unit = UnitFilter(roles=FULFIL_ROLES, unit_field="member__unit")
 
     class Meta:
         model = Redemption
