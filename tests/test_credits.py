@@ -292,6 +292,13 @@ def test_offline_training_through_the_screens(demo, client):
     assert client.get(f"/admin/learning/training/{training.pk}/proof/").status_code == 200
     client.post(f"/admin/learning/training/{training.pk}/decide/", {"decision": "approve"})
     assert services.transcript(near, 2026).elective_earned == Decimal("2")
+    from wagtail.log_actions import registry
+
+    logged = registry.get_logs_for_instance(training).order_by("timestamp")
+    assert [(e.action, e.user.username) for e in logged] == [
+        ("wagtail.create", "clerk"),
+        ("learning_credits.approve_training", "reviewer"),
+    ]
 
 
 def test_completions_the_ledger_missed_are_backfilled_once(member):
