@@ -257,6 +257,7 @@ def test_catalog_and_rules_screens_are_scoped(admin_client, school):
     assert response.status_code == 302
     page = admin_client.get("/admin/learning/points/rules/").content.decode()
     assert "Activity check-in" in page and "× 2" in page
+    assert "2026-07-01 00:00 – 2026-07-08 00:00 × 2" in page  # local times, as entered
 
 
 def test_redemptions_are_fulfilled_and_cancelled_by_staff_of_the_member(client, tree):
@@ -370,6 +371,9 @@ def test_the_award_list_shows_the_admins_awards_only(admin_client, school):
     assert admin_client.get(f"/admin/learning/points/awards/{theirs.pk}/").status_code == 404
     csv = download(admin_client.get("/admin/learning/points/awards/?export=csv")).decode()
     assert "本区奖励" in csv and "他区奖励" not in csv
+    from django.utils.timezone import localtime
+
+    assert f"{localtime(mine.created_at):%Y-%m-%d %H:%M}," in csv  # the site's local time
 
 
 def test_the_counter_sees_waiting_redemptions_and_finds_any_by_its_code(client, tree):

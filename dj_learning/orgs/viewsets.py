@@ -15,6 +15,7 @@ export answers the same question through ``orgs.scope``:
   by a unit of the subtree (``UnitFilter``).
 """
 
+import datetime
 from functools import reduce
 
 import django_filters
@@ -23,6 +24,7 @@ from django.contrib.auth.models import Permission
 from django.db.models import Q
 from django.forms import modelform_factory
 from django.urls import path
+from django.utils.timezone import is_aware, localtime, make_naive
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -193,12 +195,17 @@ class ScopedModelViewSet(ModelViewSet):
             "base_filterset_class",
             type(f"{self.model.__name__}UnitFilterSet", (WagtailFilterSet,), {"unit": unit}),
         )
+        # Exported times are the site's local times, as on the screen.
+        preprocess = {
+            **generic.IndexView.custom_value_preprocess,
+            datetime.datetime: {
+                "csv": lambda value: f"{localtime(value):%Y-%m-%d %H:%M}",
+                "xlsx": lambda value: make_naive(value) if is_aware(value) else value,
+            },
+        }
         if self.export_text is not None:
-            text = {"csv": self.export_text, "xlsx": self.export_text}
-            kwargs["custom_value_preprocess"] = {
-                **generic.IndexView.custom_value_preprocess,
-                str: text,
-            }
+            preprocess[str] = {"csv": self.export_text, "xlsx": self.export_text}
+        kwargs.setdefault("custom_value_preprocess", preprocess)
         return super().get_index_view_kwargs(**kwargs)
 
     def register_admin_url_finder(self):

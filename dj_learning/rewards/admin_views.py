@@ -18,6 +18,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.functional import cached_property
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -158,7 +159,8 @@ class RuleEditView(WindowsMixin, ScopedEditView):
 
 def _windows(rule):
     return "; ".join(
-        f"{w.starts_at:%Y-%m-%d %H:%M} – {w.ends_at:%Y-%m-%d %H:%M} × {w.multiplier}"
+        f"{localtime(w.starts_at):%Y-%m-%d %H:%M} – {localtime(w.ends_at):%Y-%m-%d %H:%M}"
+        f" × {w.multiplier}"
         for w in rule.windows.all()
     )
 
