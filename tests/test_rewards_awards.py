@@ -455,3 +455,18 @@ def test_lists_filter_by_a_unit_of_the_subtree_only(client, tree):
     assert "赵敏" in csv and "王芳" not in csv
     outside = client.get(url.format(tree["b2"].pk)).content.decode()
     assert "李强" not in outside
+
+
+def test_the_redemption_list_costs_the_same_queries_for_many_rows(
+    client, tree, django_assert_max_num_queries
+):
+    item = factories.catalog_item(unit=tree["r1"], title="党徽", cost=1, stock=100)
+    for _ in range(12):
+        member = factories.member(unit=tree["b1"])
+        factories.points(member, 5)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    client.get("/admin/learning/points/redemptions/")  # warm caches (site, content types)
+    with django_assert_max_num_queries(13):
+        page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert page.count('data-testid="fulfil"') == 12
