@@ -268,6 +268,8 @@ def test_offline_training_through_the_screens(demo, client):
     near = Member.objects.get(member_number="DH0108")
     far = Member.objects.get(member_number="XS0205")
     client.login(username="clerk", password="Demo!pass2026")
+    record = client.get(f"/admin/learning/records/{near.pk}/").content.decode()
+    assert f'href="/admin/learning/training/new/{near.pk}/"' in record
     assert client.get(f"/admin/learning/training/new/{far.pk}/").status_code == 404
     form = {"title": "七一专题党课", "date": "2026-07-01", "hours": "2", "kind": "elective"}
     bad = client.post(
@@ -290,6 +292,13 @@ def test_offline_training_through_the_screens(demo, client):
     assert client.get(f"/admin/learning/training/{training.pk}/proof/").status_code == 200
     client.post(f"/admin/learning/training/{training.pk}/decide/", {"decision": "approve"})
     assert services.transcript(near, 2026).elective_earned == Decimal("2")
+    from wagtail.log_actions import registry
+
+    logged = registry.get_logs_for_instance(training).order_by("timestamp")
+    assert [(e.action, e.user.username) for e in logged] == [
+        ("wagtail.create", "clerk"),
+        ("learning_credits.approve_training", "reviewer"),
+    ]
 
 
 def test_the_credits_are_written_with_the_completion_before_it_commits(
@@ -359,3 +368,34 @@ def test_completions_the_ledger_missed_are_backfilled_once(member):
     call_command("learning_backfill_credits", stdout=io.StringIO())
     call_command("learning_backfill_credits", stdout=io.StringIO())
     assert CreditEntry.objects.get().title == module.title
+
+
+def test_offline_training_list_and_export_stay_in_the_staffs_units(client, tree):
+    from django.contrib.auth.models import Permission
+    from openpyxl import load_workbook
+
+    for unit, name, title in (("b1", "王芳", "本区党课"), ("b2", "李强", "他区党课")):
+        services.propose_training(
+            factories.staff(role=StaffRole.Role.CLERK, unit=tree[unit]),
+            factories.member(unit=tree[unit], name=name),
+            title=title,
+            date=date(2026, 6, 1),
+            hours=Decimal("2"),
+            kind="elective",
+        )
+    theirs = OfflineTraining.objects.get(title="他区党课")
+    reviewer = factories.staff(role=StaffRole.Role.REVIEWER, unit=tree["r1"])
+    reviewer.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(reviewer)
+    page = client.get("/admin/learning/training/").content.decode()
+    assert "本区党课" in page and "王芳" in page and "他区党课" not in page
+    csv = b"".join(client.get("/admin/learning/training/?export=csv").streaming_content)
+    assert "本区党课" in csv.decode() and "他区党课" not in csv.decode()
+    xlsx = b"".join(client.get("/admin/learning/training/?export=xlsx").streaming_content)
+    cells = [c for row in load_workbook(io.BytesIO(xlsx)).active.values for c in row]
+    assert "本区党课" in cells and "他区党课" not in cells
+    assert client.get(f"/admin/learning/training/{theirs.pk}/proof/").status_code == 404
+    decide = client.post(f"/admin/learning/training/{theirs.pk}/decide/", {"decision": "approve"})
+    assert decide.status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.status == OfflineTraining.Status.PENDING

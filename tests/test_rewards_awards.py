@@ -8,7 +8,7 @@ from django.utils import translation
 from dj_learning.courses.services import study_year
 from dj_learning.credits.models import CreditEntry
 from dj_learning.rewards import awards, services, tasks
-from dj_learning.rewards.models import PointEntry, Redemption, TranscriptAward
+from dj_learning.rewards.models import PointEntry, PointRule, Redemption, TranscriptAward
 from dj_learning.test import factories
 
 pytestmark = pytest.mark.django_db
@@ -191,7 +191,7 @@ def test_the_award_screen_starts_a_job_and_shows_progress_and_recipients(
     tree, people, admin = school
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(
-            "/admin/learning/points/awards/",
+            "/admin/learning/points/awards/new/",
             {
                 "unit": tree["r1"].pk,
                 "year": YEAR,
@@ -202,20 +202,24 @@ def test_the_award_screen_starts_a_job_and_shows_progress_and_recipients(
         )
     page = admin_client.get(response.url).content.decode()
     assert "2 / 2 (100%)" in page and "学习计划完成" in page
+    from wagtail.log_actions import registry
+
+    logged = registry.get_logs_for_instance(TranscriptAward.objects.get())
+    assert [(e.action, e.user) for e in logged] == [("wagtail.create", admin)]
     assert "甲" in page and "乙" in page and "丙" not in page
 
 
 def test_the_award_screen_keeps_input_on_errors(admin_client, school):
     tree, people, admin = school
     response = admin_client.post(
-        "/admin/learning/points/awards/",
+        "/admin/learning/points/awards/new/",
         {"unit": tree["r1"].pk, "year": YEAR, "criterion": "top", "points": 15, "reason": "前列"},
     )
     page = response.content.decode()
     assert "Give N, the number of members to award." in page and "前列" in page
     assert not TranscriptAward.objects.exists()
     response = admin_client.post(
-        "/admin/learning/points/awards/",
+        "/admin/learning/points/awards/new/",
         {"unit": tree["r2"].pk, "year": YEAR, "criterion": "met", "points": 5, "reason": "x"},
     )
     assert "Select a valid choice" in response.content.decode()
@@ -227,8 +231,8 @@ def test_catalog_and_rules_screens_are_scoped(admin_client, school):
     theirs = factories.catalog_item(unit=tree["r2"], title="他区奖品")
     page = admin_client.get("/admin/learning/points/catalog/").content.decode()
     assert "本区奖品" in page and "他区奖品" not in page
-    assert admin_client.get(f"/admin/learning/points/catalog/{theirs.pk}/").status_code == 404
-    assert admin_client.get(f"/admin/learning/points/catalog/{mine.pk}/").status_code == 200
+    assert admin_client.get(f"/admin/learning/points/catalog/edit/{theirs.pk}/").status_code == 404
+    assert admin_client.get(f"/admin/learning/points/catalog/edit/{mine.pk}/").status_code == 200
     response = admin_client.post(
         "/admin/learning/points/catalog/new/",
         {"unit": tree["r2"].pk, "title": "越权", "cost": 5, "stock": 1, "active": "on"},
@@ -253,6 +257,7 @@ def test_catalog_and_rules_screens_are_scoped(admin_client, school):
     assert response.status_code == 302
     page = admin_client.get("/admin/learning/points/rules/").content.decode()
     assert "Activity check-in" in page and "× 2" in page
+    assert "2026-07-01 00:00 – 2026-07-08 00:00 × 2" in page  # local times, as entered
 
 
 def test_redemptions_are_fulfilled_and_cancelled_by_staff_of_the_member(client, tree):
@@ -278,3 +283,190 @@ def test_redemptions_are_fulfilled_and_cancelled_by_staff_of_the_member(client, 
     assert Redemption.objects.get(pk=b.pk).status == "cancelled"
     item.refresh_from_db()
     assert item.stock == 2 and services.balance_of(member)[:2] == (20, 30)
+
+
+def download(response):
+    """The bytes of a streamed spreadsheet download."""
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def xlsx_text(content):
+    import io
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(content)).active
+    return " ".join(str(cell) for row in sheet.iter_rows(values_only=True) for cell in row)
+
+
+def test_points_exports_and_object_urls_stay_in_the_admins_subtree(admin_client, school):
+    tree, people, admin = school
+    factories.catalog_item(unit=tree["r1"], title="本区奖品")
+    theirs = factories.catalog_item(unit=tree["r2"], title="=他区奖品")
+    mine_rule = factories.point_rule(unit=tree["r1"], action="check_in", points=7)
+    their_rule = factories.point_rule(unit=tree["r2"], action="check_in", points=9)
+    csv = download(admin_client.get("/admin/learning/points/catalog/?export=csv")).decode()
+    assert "本区奖品" in csv and "他区奖品" not in csv
+    xlsx = xlsx_text(download(admin_client.get("/admin/learning/points/catalog/?export=xlsx")))
+    assert "本区奖品" in xlsx and "他区奖品" not in xlsx
+    rules = download(admin_client.get("/admin/learning/points/rules/?export=csv")).decode()
+    assert "一区" in rules and "二区" not in rules
+    for url in (
+        f"/admin/learning/points/rules/edit/{their_rule.pk}/",
+        f"/admin/learning/points/rules/delete/{their_rule.pk}/",
+        f"/admin/learning/points/rules/history/{their_rule.pk}/",
+        f"/admin/learning/points/catalog/history/{theirs.pk}/",
+    ):
+        assert admin_client.get(url).status_code == 404, url
+    assert (
+        admin_client.post(f"/admin/learning/points/rules/delete/{their_rule.pk}/").status_code
+        == 404
+    )
+    assert admin_client.get(f"/admin/learning/points/rules/edit/{mine_rule.pk}/").status_code == 200
+    admin_client.post(f"/admin/learning/points/rules/delete/{mine_rule.pk}/")
+    assert list(PointRule.objects.values_list("points", flat=True)) == [9]
+
+
+def test_a_formula_in_a_catalog_title_is_exported_as_text(admin_client, school):
+    tree, people, admin = school
+    factories.catalog_item(unit=tree["r1"], title="=HYPERLINK(1)")
+    csv = download(admin_client.get("/admin/learning/points/catalog/?export=csv")).decode()
+    assert "'=HYPERLINK(1)" in csv
+
+
+def test_redemption_exports_follow_the_clerks_subtree(client, tree):
+    near = factories.member(unit=tree["b1"], name="王芳")
+    far = factories.member(unit=tree["b2"], name="李强")
+    for member in (near, far):
+        item = factories.catalog_item(unit=member.unit, title="党徽", cost=10, stock=3)
+        factories.points(member, 30)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert "王芳" in page and "李强" not in page
+    csv = download(client.get("/admin/learning/points/redemptions/?export=csv")).decode()
+    assert "王芳" in csv and "李强" not in csv
+    xlsx = xlsx_text(download(client.get("/admin/learning/points/redemptions/?export=xlsx")))
+    assert "王芳" in xlsx and "李强" not in xlsx
+    # A clerk hands items out; the catalog, rules and awards are the admin's (back to the dashboard).
+    for url in ("/admin/learning/points/catalog/", "/admin/learning/points/awards/new/"):
+        response = client.get(url)
+        assert (response.status_code, response.url) == (302, "/admin/"), url
+
+
+def test_the_award_list_shows_the_admins_awards_only(admin_client, school):
+    tree, people, admin = school
+    mine = request(admin, tree["r1"], criterion="met", points=5, reason="本区奖励")
+    theirs = request(
+        factories.staff(role="admin", unit=tree["r2"]),
+        tree["r2"],
+        criterion="met",
+        points=5,
+        reason="他区奖励",
+    )
+    page = admin_client.get("/admin/learning/points/awards/").content.decode()
+    assert f"/admin/learning/points/awards/{mine.pk}/" in page and "一区" in page
+    assert f"/admin/learning/points/awards/{theirs.pk}/" not in page
+    assert admin_client.get(f"/admin/learning/points/awards/{theirs.pk}/").status_code == 404
+    csv = download(admin_client.get("/admin/learning/points/awards/?export=csv")).decode()
+    assert "本区奖励" in csv and "他区奖励" not in csv
+    from django.utils.timezone import localtime
+
+    assert f"{localtime(mine.created_at):%Y-%m-%d %H:%M}," in csv  # the site's local time
+
+
+def test_the_counter_sees_waiting_redemptions_and_finds_any_by_its_code(client, tree):
+    from wagtail.log_actions import registry
+
+    member = factories.member(unit=tree["b1"], name="王芳")
+    item = factories.catalog_item(unit=tree["r1"], title="党徽", cost=10, stock=3)
+    factories.points(member, 30)
+    done, waiting = services.redeem(member, item.pk), services.redeem(member, item.pk)
+    clerk = factories.staff(role="clerk", unit=tree["b1"])
+    services.fulfil(done, clerk)
+    into_admin(client, clerk)
+    page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert waiting.code in page and done.code not in page
+    for query in (f"q={done.code.lower()}", f"code={done.code.lower()}", "status=fulfilled"):
+        page = client.get(f"/admin/learning/points/redemptions/?{query}").content.decode()
+        assert done.code in page and waiting.code not in page, query
+    client.post(f"/admin/learning/points/redemptions/{waiting.pk}/decide/", {"decision": "fulfil"})
+    entry = registry.get_logs_for_instance(waiting).get()
+    assert (entry.action, entry.user) == ("learning_rewards.fulfil", clerk)
+    client.force_login(factories.user(is_superuser=True))
+    history = client.get("/admin/reports/site-history/").content.decode()
+    assert "Redemption fulfilled" in history
+
+
+def test_a_rule_and_its_time_windows_are_edited_together(admin_client, school):
+    tree, people, admin = school
+    rule = factories.point_rule(unit=tree["r1"], action="check_in", points=5)
+    window = rule.windows.create(
+        starts_at="2026-07-01T00:00+08:00", ends_at="2026-07-08T00:00+08:00", multiplier=2
+    )
+    url = f"/admin/learning/points/rules/edit/{rule.pk}/"
+    assert 'value="2.00"' in admin_client.get(url).content.decode()
+    response = admin_client.post(
+        url,
+        {
+            "unit": tree["r1"].pk,
+            "action": "check_in",
+            "points": 6,
+            "min_study_seconds": 0,
+            "active": "on",
+            "windows-TOTAL_FORMS": 2,
+            "windows-INITIAL_FORMS": 1,
+            "windows-0-id": window.pk,
+            "windows-0-rule": rule.pk,
+            "windows-0-starts_at": "2026-07-01T00:00",
+            "windows-0-ends_at": "2026-07-08T00:00",
+            "windows-0-multiplier": "3",
+            "windows-1-starts_at": "",
+            "windows-1-ends_at": "",
+            "windows-1-multiplier": "",
+        },
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.points == 6 and [w.multiplier for w in rule.windows.all()] == [3]
+    from wagtail.log_actions import registry
+
+    assert [e.action for e in registry.get_logs_for_instance(rule)] == ["wagtail.edit"]
+    page = admin_client.get(f"/admin/learning/points/rules/history/{rule.pk}/")
+    assert page.status_code == 200 and "Edited" in page.content.decode()
+
+
+def test_lists_filter_by_a_unit_of_the_subtree_only(client, tree):
+    names = {"b1": "王芳", "b1a": "赵敏", "b2": "李强"}
+    for key, name in names.items():
+        member = factories.member(unit=tree[key], name=name)
+        item = factories.catalog_item(unit=tree[key], title="党徽", cost=10, stock=3)
+        factories.points(member, 30)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    url = "/admin/learning/points/redemptions/?unit={}"
+    branch = client.get(url.format(tree["b1"].pk)).content.decode()
+    assert "王芳" in branch and "赵敏" in branch and "李强" not in branch  # the subtree
+    group = client.get(url.format(tree["b1a"].pk)).content.decode()
+    assert "赵敏" in group and "王芳" not in group
+    assert "二区一支部" not in branch  # another region's units are not offered
+    csv = download(client.get(url.format(tree["b1a"].pk) + "&export=csv")).decode()
+    assert "赵敏" in csv and "王芳" not in csv
+    outside = client.get(url.format(tree["b2"].pk)).content.decode()
+    assert "李强" not in outside
+
+
+def test_the_redemption_list_costs_the_same_queries_for_many_rows(
+    client, tree, django_assert_max_num_queries
+):
+    item = factories.catalog_item(unit=tree["r1"], title="党徽", cost=1, stock=100)
+    for _ in range(12):
+        member = factories.member(unit=tree["b1"])
+        factories.points(member, 5)
+        services.redeem(member, item.pk)
+    into_admin(client, factories.staff(role="clerk", unit=tree["r1"]))
+    client.get("/admin/learning/points/redemptions/")  # warm caches (site, content types)
+    with django_assert_max_num_queries(13):
+        page = client.get("/admin/learning/points/redemptions/").content.decode()
+    assert page.count('data-testid="fulfil"') == 12

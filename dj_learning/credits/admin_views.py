@@ -1,4 +1,10 @@
-"""Unit reports in the Wagtail admin, scoped to the user's subtree. Thin."""
+"""Unit reports and offline training in the Wagtail admin, scoped to the user's subtree. Thin.
+
+Offline training is a Wagtail viewset (list, filters, search, CSV/XLSX export)
+whose rows come from its ``ScopePolicy``; recording and deciding stay small
+views registered on the viewset, calling ``services.propose_training`` and the
+review flow.
+"""
 
 import csv
 import io
@@ -10,12 +16,17 @@ from django.core.paginator import Paginator
 from django.core.validators import FileExtensionValidator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from wagtail.admin.ui.tables import Column
+from wagtail.log_actions import log
 
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
+from dj_learning.orgs.viewsets import ScopedIndexView, ScopedModelViewSet, ScopePolicy
 from dj_learning.review import services as review
 
 from . import batches, reports, services
@@ -161,7 +172,7 @@ def training_new(request, member_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.propose_training(
+            training = services.propose_training(
                 request.user,
                 member,
                 title=data["title"],
@@ -174,6 +185,7 @@ def training_new(request, member_id):
         except review.ReviewError as error:
             form.add_error(None, str(error))
         else:
+            log(training, "wagtail.create", user=request.user)
             messages.success(request, _("The training was sent to the branch for approval."))
             return redirect("learning_records:detail", member.pk)
     return render(
@@ -183,43 +195,38 @@ def training_new(request, member_id):
     )
 
 
+#: The Wagtail permission policy of the offline training screens (registered in wagtail_hooks).
+TRAINING = ScopePolicy(OfflineTraining, reports.STAFF_ROLES, actions=("view",))
+
+
 def _trainings(user):
-    return scope.filter_members(
-        user, OfflineTraining.objects.select_related("member", "unit"), roles=reports.STAFF_ROLES
-    )
-
-
-def training_queue(request):
-    if not scope.has_role(request.user, reports.STAFF_ROLES):
-        raise PermissionDenied
-    return render(
-        request,
-        "dj_learning/credits/admin/training_queue.html",
-        {
-            "title": _("Offline training to approve"),
-            "queue": review.queue_for(
-                request.user, OfflineTraining.objects.select_related("member")
-            ),
-            "recent": _trainings(request.user)[:20],
-        },
-    )
+    return TRAINING.instances_user_has_permission_for(user, "view")
 
 
 @require_POST
 def training_decide(request, pk):
+    """Approve or reject through the review flow, then back to the list and its queue."""
     if not scope.has_role(request.user, reports.STAFF_ROLES):
         raise PermissionDenied
     training = get_object_or_404(_trainings(request.user), pk=pk)
+    comment = request.POST.get("comment", "")
     try:
         if request.POST.get("decision") == "approve":
-            review.approve(training, request.user, request.POST.get("comment", ""))
+            review.approve(training, request.user, comment)
+            log(training, "learning_credits.approve_training", user=request.user)
             messages.success(request, _("Approved: the credits count now."))
         else:
-            review.reject(training, request.user, request.POST.get("comment", ""))
+            review.reject(training, request.user, comment)
+            log(
+                training,
+                "learning_credits.reject_training",
+                user=request.user,
+                data={"comment": comment},
+            )
             messages.success(request, _("Returned to the clerk."))
     except review.ReviewError as error:
         messages.error(request, str(error))
-    return redirect("learning_training_queue")
+    return redirect("learning_training:index")
 
 
 def training_proof(request, pk):
@@ -227,3 +234,79 @@ def training_proof(request, pk):
     if not training.attachment:
         raise Http404
     return FileResponse(training.attachment.open("rb"), as_attachment=True)
+
+
+class TrainingIndexView(ScopedIndexView):
+    """The offline training in the user's units, with the trainings waiting for their decision."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if not self.results_only:
+            context["queue"] = review.queue_for(
+                self.request.user, OfflineTraining.objects.select_related("member")
+            )
+        return context
+
+
+def _member(training):
+    return f"{training.member.name} ({training.member.member_number})"
+
+
+class ProofColumn(Column):
+    cell_template_name = "dj_learning/credits/admin/training_proof_cell.html"
+
+
+class TrainingViewSet(ScopedModelViewSet):
+    """Offline training: a list and queue; recorded from a member's record, decided in review."""
+
+    model = OfflineTraining
+    name = "learning_training"
+    url_prefix = "learning/training"
+    icon = "date"
+    menu_label = gettext_lazy("Offline training")
+    menu_order = 255
+    add_to_admin_menu = True
+    index_view_class = TrainingIndexView
+    index_template_name = "dj_learning/credits/admin/training_index.html"
+    # Recorded through credits.services.propose_training, decided through the review flow.
+    views = ("index",)
+    export_text = staticmethod(safe_cell)
+    select_related = ("member", "unit")
+    ordering = ["-date", "-pk"]
+    list_display = [
+        "title",
+        Column("member", label=gettext_lazy("Member"), accessor=_member),
+        "unit",
+        "date",
+        "hours",
+        "kind",
+        "status",
+        ProofColumn("attachment", label=gettext_lazy("Proof")),
+    ]
+    list_filter = ["status", "kind", "date"]
+    search_fields = ["title", "member__name", "member__member_number"]
+    list_export = [
+        "member.member_number",
+        "member.name",
+        "unit.name",
+        "title",
+        "date",
+        "hours",
+        "get_kind_display",
+        "get_status_display",
+    ]
+    export_headings = {
+        "member.member_number": gettext_lazy("Member number"),
+        "member.name": gettext_lazy("Name"),
+        "unit.name": gettext_lazy("Unit"),
+        "get_kind_display": gettext_lazy("Kind"),
+        "get_status_display": gettext_lazy("Status"),
+    }
+    export_filename = "offline-training"
+
+    def get_extra_urlpatterns(self):
+        return [
+            path("new/<int:member_id>/", training_new, name="new"),
+            path("<int:pk>/decide/", training_decide, name="decide"),
+            path("<int:pk>/proof/", training_proof, name="proof"),
+        ]

@@ -2,33 +2,27 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.permissions import register_permission_policy
 
 from dj_learning.orgs import scope
 
 from . import admin_views
+from .models import OfflineTraining
 from .reports import STAFF_ROLES
+
+# Staff roles, not Django permissions, grant the offline training screens.
+register_permission_policy(OfflineTraining, admin_views.TRAINING)
+
+
+@hooks.register("register_admin_viewset")
+def register_training_viewset():
+    return admin_views.TrainingViewSet()
 
 
 @hooks.register("register_admin_urls")
 def register_report_urls():
     return [
         path("learning/report/", admin_views.report, name="learning_report"),
-        path("learning/training/", admin_views.training_queue, name="learning_training_queue"),
-        path(
-            "learning/training/new/<int:member_id>/",
-            admin_views.training_new,
-            name="learning_training_new",
-        ),
-        path(
-            "learning/training/<int:pk>/decide/",
-            admin_views.training_decide,
-            name="learning_training_decide",
-        ),
-        path(
-            "learning/training/<int:pk>/proof/",
-            admin_views.training_proof,
-            name="learning_training_proof",
-        ),
         path(
             "learning/report/batches/<int:pk>/",
             admin_views.batch_download,
@@ -54,8 +48,13 @@ def register_report_menu_item():
     )
 
 
-@hooks.register("register_admin_menu_item")
-def register_training_menu_item():
-    return StaffMenuItem(
-        _("Offline training"), reverse("learning_training_queue"), icon_name="date", order=255
+@hooks.register("register_log_actions")
+def register_training_log_actions(actions):
+    actions.register_action(
+        "learning_credits.approve_training", _("Approve training"), _("Offline training approved")
+    )
+    actions.register_action(
+        "learning_credits.reject_training",
+        _("Reject training"),
+        _("Offline training returned to the clerk"),
     )

@@ -1,92 +1,32 @@
-from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.permissions import register_permission_policy
 
-from dj_learning.orgs import scope
+from . import admin_scope
+from .models import CatalogItem, PointRule, Redemption, TranscriptAward
 
-from . import admin_views
-from .admin_scope import ADMIN_ROLES, FULFIL_ROLES
-
-
-@hooks.register("register_admin_urls")
-def register_points_urls():
-    return [
-        path("learning/points/rules/", admin_views.rules, name="learning_points_rules"),
-        path("learning/points/rules/new/", admin_views.rule_edit, name="learning_points_rule_new"),
-        path("learning/points/rules/<int:pk>/", admin_views.rule_edit, name="learning_points_rule"),
-        path("learning/points/catalog/", admin_views.items, name="learning_points_items"),
-        path(
-            "learning/points/catalog/new/", admin_views.item_edit, name="learning_points_item_new"
-        ),
-        path(
-            "learning/points/catalog/<int:pk>/", admin_views.item_edit, name="learning_points_item"
-        ),
-        path(
-            "learning/points/redemptions/",
-            admin_views.redemptions,
-            name="learning_points_redemptions",
-        ),
-        path(
-            "learning/points/redemptions/<int:pk>/decide/",
-            admin_views.redemption_decide,
-            name="learning_points_redemption_decide",
-        ),
-        path("learning/points/awards/", admin_views.award_list, name="learning_points_awards"),
-        path(
-            "learning/points/awards/<int:pk>/",
-            admin_views.award_detail,
-            name="learning_points_award",
-        ),
-    ]
+# Staff roles, not Django permissions, grant the points screens; registered before any view asks.
+register_permission_policy(CatalogItem, admin_scope.CATALOG)
+register_permission_policy(PointRule, admin_scope.RULES)
+register_permission_policy(Redemption, admin_scope.REDEMPTIONS)
+register_permission_policy(TranscriptAward, admin_scope.AWARDS)
 
 
-class RoleMenuItem(MenuItem):
-    def __init__(self, *args, roles, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.roles = roles
+@hooks.register("register_admin_viewset")
+def register_points_viewsets():
+    from .admin_views import PointsGroup
 
-    def is_shown(self, request):
-        return scope.has_role(request.user, self.roles)
+    return PointsGroup()
 
 
-class PointsMenu(SubmenuMenuItem):
-    def is_shown(self, request):
-        return scope.has_role(request.user, FULFIL_ROLES)
-
-
-@hooks.register("register_admin_menu_item")
-def register_points_menu():
-    menu = Menu(
-        items=[
-            RoleMenuItem(
-                _("Redemptions"),
-                reverse("learning_points_redemptions"),
-                roles=FULFIL_ROLES,
-                icon_name="tick",
-                order=10,
-            ),
-            RoleMenuItem(
-                _("Rewards catalog"),
-                reverse("learning_points_items"),
-                roles=ADMIN_ROLES,
-                icon_name="pick",
-                order=20,
-            ),
-            RoleMenuItem(
-                _("Point rules"),
-                reverse("learning_points_rules"),
-                roles=ADMIN_ROLES,
-                icon_name="cog",
-                order=30,
-            ),
-            RoleMenuItem(
-                _("Awards from transcripts"),
-                reverse("learning_points_awards"),
-                roles=ADMIN_ROLES,
-                icon_name="pick",
-                order=40,
-            ),
-        ]
+@hooks.register("register_log_actions")
+def register_points_log_actions(actions):
+    actions.register_action(
+        "learning_rewards.fulfil", _("Fulfil redemption"), _("Redemption fulfilled")
     )
-    return PointsMenu(_("Points"), menu, icon_name="pick", order=265)
+    actions.register_action(
+        "learning_rewards.cancel", _("Cancel redemption"), _("Redemption cancelled and refunded")
+    )
+    actions.register_action(
+        "learning_rewards.resume_award", _("Resume award"), _("Award from transcripts resumed")
+    )

@@ -41,3 +41,28 @@ def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, li
     page.get_by_role("link", name="积分兑换").click()
     expect(page.get_by_test_id("points-balance")).to_have_text("35")
     expect(card.get_by_test_id("item-stock")).to_have_text("19")
+
+
+def test_a_clerk_finds_a_redemption_by_its_code_and_hands_it_out(demo, live_server, page):
+    from dj_learning.members.models import Member
+    from dj_learning.rewards import services
+    from dj_learning.rewards.models import CatalogItem
+
+    member = Member.objects.get(user__username="member")
+    code = services.redeem(member, CatalogItem.objects.get(title="党徽").pk).code
+    base = live_server.url
+    page.goto(f"{base}/admin/login/")
+    page.locator("#id_username").fill("clerk")
+    page.locator("#id_password").fill("Demo!pass2026")
+    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    page.wait_for_url(f"{base}/admin/")
+    page.get_by_role("button", name="积分").click()  # the Points menu
+    page.get_by_role("link", name="积分兑换记录").click()
+    page.locator("input[name=q]").fill(code.lower())
+    row = page.locator("#listing-results tbody tr")
+    expect(row).to_have_count(1)
+    expect(row).to_contain_text(code)
+    row.get_by_test_id("fulfil").click()
+    expect(page.locator(".messages")).to_be_visible()
+    page.goto(f"{base}/admin/learning/points/redemptions/?status=fulfilled")
+    expect(page.locator("#listing-results tbody")).to_contain_text(code)
