@@ -1,4 +1,5 @@
 import io
+import itertools
 import os
 
 import pytest
@@ -21,14 +22,19 @@ def pytest_collection_modifyitems(config, items):
     """
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        return
-    keep, drop = [], []
-    for item in items:
-        (drop if item.get_closest_marker("postgres") else keep).append(item)
-    if drop:
-        config.hook.pytest_deselected(items=drop)
-        items[:] = keep
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        keep, drop = [], []
+        for item in items:
+            (drop if item.get_closest_marker("postgres") else keep).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+            items[:] = keep
+    # Within each file (pytest-django has put the transactional tests after the
+    # others), the tests that share a demo run one after the other.
+    runs = [list(run) for _, run in itertools.groupby(items, key=lambda item: item.path)]
+    items[:] = [
+        item for run in runs for item in sorted(run, key=lambda item: DEMO_ORDER[demo_wanted(item)])
+    ]
 
 
 @pytest.fixture(autouse=True)
@@ -51,21 +57,122 @@ def learning_settings(settings):
     return change
 
 
+# -- The demo, shared -----------------------------------------------------------
+#
+# Building the demo takes seconds. Consecutive tests that want the same demo and
+# do not flush the database share one build: it is made in an outer transaction
+# that stays open while they run, each test's own transaction becomes a savepoint
+# inside it and is rolled back, and the outer one is rolled back when a test wants
+# another demo, none, or a database it may flush (a transactional test builds its
+# own demo, as before). Within a file the tests run grouped by the demo they use.
+
+DEMO_ORDER = {None: 0, "demo": 1, "demo_courses": 2}
+
+
+def build_demo(kind):
+    """Run ``learning_demo`` as the ``demo`` or the ``demo_courses`` fixture gives it."""
+    if kind == "demo":
+        call_command("learning_demo", "--without-courses", verbosity=0, stdout=io.StringIO())
+        return
+    # Commit hooks run as they would after the command's transaction (the credit
+    # ledger hears of the demo member's completions).
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        call_command("learning_demo", verbosity=0, stdout=io.StringIO())
+
+
+def demo_wanted(item):
+    """The demo ``item`` can share: ``None`` if it wants none or may flush the database."""
+    from pytest_django.fixtures import validate_django_db
+
+    names = set(getattr(item, "fixturenames", ()))
+    if names & {"transactional_db", "live_server", "django_db_reset_sequences"}:
+        return None
+    if marker := item.get_closest_marker("django_db"):
+        transaction, reset_sequences, *_ = validate_django_db(marker)
+        if transaction or reset_sequences:
+            return None
+    if "demo_courses" in names:
+        return "demo_courses"
+    return "demo" if "demo" in names else None
+
+
+class SharedDemo:
+    """The demo built once for a run of tests that want it (see above)."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+        self.kind = None
+        self.atomic = None
+
+    def provides(self, kind):
+        return self.kind == kind or (self.kind, kind) == ("demo_courses", "demo")
+
+    def prepare(self, item):
+        wanted = demo_wanted(item)
+        if wanted != self.kind:
+            self.close()
+            if wanted:
+                self.open(wanted)
+
+    def open(self, kind):
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            atomic = transaction.atomic()
+            # As Django's TestCase marks its own, so the code under test may open durable blocks.
+            atomic._from_testcase = True
+            atomic.__enter__()
+            try:
+                build_demo(kind)
+            except BaseException as error:
+                atomic.__exit__(type(error), error, error.__traceback__)
+                raise
+        self.atomic, self.kind = atomic, kind
+
+    def close(self):
+        if self.atomic is None:
+            return
+        from django.db import transaction
+
+        with self.blocker.unblock():
+            transaction.set_rollback(True)
+            self.atomic.__exit__(None, None, None)
+        self.atomic, self.kind = None, None
+
+
+@pytest.fixture(scope="session")
+def _shared_demo(django_db_setup, django_db_blocker):
+    shared = SharedDemo(django_db_blocker)
+    yield shared
+    shared.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    # Before pytest-django opens the test's transaction or flushes the database.
+    if fixturedef.argname == "_django_db_helper":
+        request.getfixturevalue("_shared_demo").prepare(request.node)
+    return (yield)
+
+
 @pytest.fixture
-def demo(db):
+def demo(db, _shared_demo):
     """The org tree, the two regional sites and the demo accounts of ``learning_demo``."""
-    call_command("learning_demo", "--without-courses", verbosity=0, stdout=io.StringIO())
+    if not _shared_demo.provides("demo"):
+        build_demo("demo")
 
 
 @pytest.fixture
-def demo_courses(db, django_capture_on_commit_callbacks):
+def demo_courses(db, _shared_demo):
     """All of ``learning_demo``: also courses, plans, the workflow and the member's progress.
 
     Commit hooks run as they would after the command's transaction (the credit
     ledger hears of the demo member's completions).
     """
-    with django_capture_on_commit_callbacks(execute=True):
-        call_command("learning_demo", verbosity=0, stdout=io.StringIO())
+    if not _shared_demo.provides("demo_courses"):
+        build_demo("demo_courses")
 
 
 @pytest.fixture

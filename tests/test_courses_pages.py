@@ -3,11 +3,15 @@
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from wagtail.models import Page
 from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
 
 from dj_learning.courses import services
 from dj_learning.courses.models import (
+    AbstractCourseCatalogPage,
+    AbstractCoursePage,
+    AbstractModulePage,
     CourseCatalogPage,
     CoursePage,
     LessonProgress,
@@ -27,6 +31,22 @@ def test_which_page_goes_under_which():
     assert not ModulePage.can_create_at(ModulePage())
     assert CourseCatalogPage.can_create_at(Page())
     assert ModulePage.allowed_subpage_models() == []
+
+
+@pytest.mark.parametrize(
+    "base", [AbstractCourseCatalogPage, AbstractCoursePage, AbstractModulePage]
+)
+def test_the_abstract_page_bases_leave_the_page_tree_to_the_host(base):
+    """A host's page built on an abstract base names its own parents and children
+    (docs/courses.md); the rules above are the concrete pages' own."""
+
+    class HostPage(base):
+        class Meta:
+            abstract = True
+
+    for attribute in ("parent_page_types", "subpage_types"):
+        assert getattr(base, attribute, None) is None
+        assert getattr(HostPage, attribute, None) is None
 
 
 def test_editors_submit_and_a_moderator_approves_before_a_course_goes_live(
@@ -91,7 +111,8 @@ def test_an_editor_sees_why_a_prerequisite_cycle_is_refused(demo_courses, client
 def test_a_module_listing_itself_is_a_cycle(tree):
     module = factories.module()
     module.prerequisites = [module]
-    with pytest.raises(Exception, match="cycle"):
+    # In English whichever language an earlier test left active.
+    with translation.override("en"), pytest.raises(Exception, match="cycle"):
         module.full_clean()
 
 
@@ -190,3 +211,34 @@ def test_enrolling_twice_keeps_one_enrolment_and_says_so_both_times(demo_courses
         assert f"您已报名“{course.title}”。" in page.content.decode()
     member = Member.objects.get(member_number="DH0108")
     assert CourseEnrollment.objects.filter(member=member, course=course).count() == 1
+
+
+def test_a_host_template_overrides_the_course_header_and_progress_blocks(
+    tree, client, settings, tmp_path
+):
+    override = tmp_path / "dj_learning" / "courses"
+    override.mkdir(parents=True)
+    (override / "course_page.html").write_text(
+        '{% extends "dj_learning/courses/course_page.html" %}'
+        '{% block course_header %}<h1 class="host-head">主办方：{{ page.title }}</h1>{% endblock %}'
+        '{% block course_progress %}<p class="host-progress">已学 {{ completed_count }}/'
+        "{{ modules|length }}</p>{{ block.super }}{% endblock %}"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    member = factories.member(unit=tree["b1"], user=factories.user(username="learner"))
+    course = factories.course(title="宿主的课程", summary="默认的简介")
+    first = factories.module(course=course, minutes="1", lesson_count=1)
+    factories.module(course=course)
+    services.enrol(member, course)
+    factories.studied(member, first)
+    services.try_complete(member, first)
+    client.login(username="learner", password=factories.PASSWORD)
+
+    html = client.get(course.url).content.decode()
+    assert '<h1 class="host-head">主办方：宿主的课程</h1>' in html
+    assert "djl-course-head" not in html and "默认的简介" not in html
+    assert '<p class="host-progress">已学 1/2</p>' in html
+    assert 'data-testid="course-progress"' in html  # the default card, through block.super
+    assert "djl-module-list" in html  # the blocks not overridden stay

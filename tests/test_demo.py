@@ -20,9 +20,8 @@ def row_counts():
     }
 
 
-def test_learning_demo_twice_gives_the_same_rows():
-    # The whole demo, courses and the member's progress included.
-    call_command("learning_demo", stdout=io.StringIO())
+def test_learning_demo_twice_gives_the_same_rows(demo_courses):
+    # The whole demo, courses and the member's progress included (the fixture's run).
     first = row_counts()
     call_command("learning_demo", stdout=io.StringIO())
     assert row_counts() == first

@@ -67,7 +67,6 @@ class AbstractCourseCatalogPage(Page):
     intro = RichTextField(_("introduction"), blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    subpage_types = ["learning_courses.CoursePage"]
 
     class Meta:
         abstract = True
@@ -90,6 +89,9 @@ class CourseCatalogPage(AbstractCourseCatalogPage):
     # Wagtail names each concrete page's template after its app and model; a
     # subclass in a host site sets its own or gets that default.
     template = "dj_learning/courses/course_catalog_page.html"
+    # The page tree rules belong to the concrete pages: a host's subclass of an
+    # abstract base names its own page types (docs/courses.md).
+    subpage_types = ["learning_courses.CoursePage"]
 
     class Meta:
         verbose_name = _("course catalog")
@@ -139,8 +141,6 @@ class AbstractCoursePage(Page):
         MultiFieldPanel([FieldPanel("unit"), FieldPanel("year")], heading=_("Audience")),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
-    parent_page_types = ["learning_courses.CourseCatalogPage"]
-    subpage_types = ["learning_courses.ModulePage"]
 
     class Meta:
         abstract = True
@@ -165,6 +165,8 @@ class AbstractCoursePage(Page):
 
 class CoursePage(AbstractCoursePage):
     template = "dj_learning/courses/course_page.html"
+    parent_page_types = ["learning_courses.CourseCatalogPage"]
+    subpage_types = ["learning_courses.ModulePage"]
     topics = ClusterTaggableManager(through=CourseTopic, blank=True, verbose_name=_("topics"))
 
     content_panels = [
@@ -241,8 +243,6 @@ class AbstractModulePage(Page):
     ]
     search_fields = [*Page.search_fields, index.SearchField("body_text")]
     base_form_class = ModulePageForm
-    parent_page_types = ["learning_courses.CoursePage"]
-    subpage_types = []
 
     class Meta:
         abstract = True
@@ -326,6 +326,8 @@ class AbstractModulePage(Page):
 
 class ModulePage(AbstractModulePage):
     template = "dj_learning/courses/module_page.html"
+    parent_page_types = ["learning_courses.CoursePage"]
+    subpage_types = []
 
     class Meta:
         verbose_name = _("module")

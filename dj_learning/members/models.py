@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from dj_learning.review.models import AbstractReviewRequest
 
 
-class AbstractMember(models.Model):
+class Member(models.Model):
     """A member's profile, linked one-to-one to a user account.
 
-    A host site that keeps more about its members subclasses this (or the
-    concrete ``Member``) rather than copying it. One person has one record:
-    the user link and the member number are unique in the database.
+    The model is not swappable: the other apps' foreign keys point at
+    ``learning_members.Member``. A host site that keeps more about its members
+    keeps it in its own model with a one-to-one link to this one. One person
+    has one record: the user link and the member number are unique in the
+    database.
     """
 
     class Status(models.TextChoices):
@@ -32,7 +34,6 @@ class AbstractMember(models.Model):
         DOCTORATE = "doctorate", _("Doctorate")
 
     #: The fields clerks change through review, in the order forms and imports show them.
-    #: A host site that adds fields appends them here.
     record_fields = [
         "name",
         "gender",
@@ -94,10 +95,10 @@ class AbstractMember(models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
-        abstract = True
         verbose_name = _("member")
         verbose_name_plural = _("members")
         ordering = ["member_number"]
+        indexes = [models.Index(fields=["unit", "status"], name="learning_member_unit_status")]
 
     def __str__(self):
         return f"{self.name} ({self.member_number})"
@@ -114,11 +115,6 @@ def mask(value):
     if len(value) <= 5:
         return "*" * len(value)
     return value[:3] + "*" * (len(value) - 5) + value[-2:]
-
-
-class Member(AbstractMember):
-    class Meta(AbstractMember.Meta):
-        indexes = [models.Index(fields=["unit", "status"], name="learning_member_unit_status")]
 
 
 class RecordChange(AbstractReviewRequest):

@@ -5,6 +5,7 @@ The browser is Debian's ``chromium`` (``/usr/bin/chromium``, installed by
 ``test-artifacts/``.
 """
 
+import asyncio
 import os
 from pathlib import Path
 
@@ -24,28 +25,51 @@ CHROMIUM_ARGS = [
 ]
 
 
-@pytest.fixture
-def browser(transactional_db, live_server):
-    """A fresh Chromium for each test, started after the database is set up.
+@pytest.fixture(scope="session")
+def _chromium():
+    """One Chromium for the session, and the event loop Playwright's sync API runs on.
 
-    While Playwright's sync API runs, the thread counts as async and Django
-    hands out other database connections; starting it after the test
-    database is ready (and stopping it before the flush) keeps Django's own
-    setup and teardown on the connection that owns the test data.
+    While Playwright's loop is marked as running in the test thread, the thread
+    counts as async and Django hands out other database connections. Playwright
+    marks it after each of its calls; between browser tests it is unmarked, so
+    Django's own setup and teardown (the flush, the next test's transaction) stay
+    on the connection that owns the test data, as if no browser were running.
     """
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        yield browser
-        # ORM calls made while Playwright ran used their own connections; close them
-        # before the test database is dropped.
-        from django.db import connections
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+    )
+    loop = asyncio.get_running_loop()
+    asyncio._set_running_loop(None)
+    yield browser, loop
+    asyncio._set_running_loop(loop)
+    browser.close()
+    playwright.stop()
+    asyncio._set_running_loop(None)
 
+
+@pytest.fixture
+def browser(transactional_db, live_server, _chromium):
+    """The session's Chromium, for a test that has its database set up.
+
+    Each test opens its own browser context (``page`` does), so nothing (cookies,
+    storage) carries from one test to the next.
+    """
+    from django.db import connections
+
+    browser, loop = _chromium
+    asyncio._set_running_loop(loop)  # Playwright's calls expect their loop marked
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:  # one a failed test left open
+            context.close()
+        # ORM calls made while Playwright ran used their own connections; close them
+        # before the test database is flushed, then unmark the loop for Django.
         connections.close_all()
-        browser.close()
+        asyncio._set_running_loop(None)
 
 
 @pytest.fixture
