@@ -57,3 +57,16 @@ def test_sign_out_is_a_post(demo, client):
     assert client.get("/learning/logout/").status_code == 405
     client.post("/learning/logout/")
     assert "_auth_user_id" not in client.session
+
+
+def test_staff_screens_name_a_person_by_member_name_then_full_name_then_username(db):
+    from dj_learning.members.services import person_name
+    from dj_learning.test import factories
+
+    plain = factories.user(username="clerk9")
+    assert person_name(plain) == "clerk9"
+    named = factories.user(username="wang", first_name="芳", last_name="王")
+    assert person_name(named) == f"{named.get_full_name()} (wang)"
+    member = factories.member(name="张伟")
+    assert person_name(member.user) == f"张伟 ({member.user.username})"
+    assert person_name(None) == ""

@@ -471,3 +471,13 @@ def test_the_redemption_list_costs_the_same_queries_for_many_rows(
     with django_assert_max_num_queries(13):
         page = client.get("/admin/learning/points/redemptions/").content.decode()
     assert page.count('data-testid="fulfil"') == 12
+
+
+def test_the_award_list_and_page_name_who_awarded(admin_client, school):
+    tree, people, admin = school
+    factories.member(unit=tree["r1"], user=admin, name="周主任")
+    award = request(admin, tree["r1"], criterion="met", points=5, reason="本区奖励")
+    expected = f"周主任 ({admin.username})"
+    assert expected in admin_client.get("/admin/learning/points/awards/").content.decode()
+    page = admin_client.get(f"/admin/learning/points/awards/{award.pk}/").content.decode()
+    assert expected in page

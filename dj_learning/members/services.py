@@ -15,6 +15,20 @@ def member_for(user):
         return None
 
 
+def person_name(user):
+    """How staff screens name ``user``: "name (username)", from the member record's name,
+    else the account's full name; the username alone when neither is known.
+
+    Reads ``user.learning_member``: select it with the user in lists.
+    """
+    if user is None:
+        return ""
+    member = member_for(user)
+    name = (member.name if member else "") or user.get_full_name()
+    username = user.get_username()
+    return f"{name} ({username})" if name and name != username else username
+
+
 def save_member(user, *, member_number, name, unit, **fields):
     """Create or update the member record of ``user`` and return it.
 

@@ -29,6 +29,7 @@ from wagtail.log_actions import log
 
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
+from dj_learning.members.services import person_name
 from dj_learning.orgs import scope
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
@@ -416,7 +417,7 @@ def award_detail(request, pk):
     _require(request.user, TranscriptAward, "view")
     award = get_object_or_404(
         _in_scope(request.user, TranscriptAward, "view").select_related(
-            "unit", "item", "requested_by"
+            "unit", "item", "requested_by__learning_member"
         ),
         pk=pk,
     )
@@ -436,6 +437,7 @@ def award_detail(request, pk):
         {
             "title": _("Award from transcripts"),
             "award": award,
+            "awarded_by": person_name(award.requested_by),
             "page_obj": Paginator(recipients.order_by("member__member_number"), 100).get_page(
                 request.GET.get("p")
             ),
@@ -452,6 +454,10 @@ def _criterion(award):
     return text
 
 
+def _requested_by(award):
+    return person_name(award.requested_by)
+
+
 def _progress(award):
     return f"{award.done} / {award.total} ({award.percent}%)"
 
@@ -465,11 +471,11 @@ class AwardViewSet(PointsViewSet):
     menu_order = 40
     # An award is an audit record: started through awards.request_award, never edited.
     views = ("index", "add")
-    select_related = ("unit", "item", "requested_by")
+    select_related = ("unit", "item", "requested_by__learning_member")
     ordering = ["-created_at", "-pk"]
     list_display = [
         "created_at",
-        "requested_by",
+        Column("requested_by", label=gettext_lazy("Awarded by"), accessor=_requested_by),
         "unit",
         "year",
         Column("criterion", label=gettext_lazy("Members who"), accessor=_criterion),
