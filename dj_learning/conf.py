@@ -67,6 +67,13 @@ DEFAULTS = {
     # and a course's list of modules for members (publishing the course or a
     # module makes a new one at once). 0 turns both off.
     "COURSE_PAGE_CACHE_SECONDS": 300,
+    # The largest file any upload accepts, in bytes (dj_learning.uploads.check_upload).
+    "UPLOAD_MAX_BYTES": 10 * 1024 * 1024,
+    # The most pixels an uploaded image may have (width × height).
+    "UPLOAD_MAX_PIXELS": 40_000_000,
+    # Folder of the private storage (files only views serve, after checking who asks);
+    # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
+    "PRIVATE_MEDIA_ROOT": None,
 }
 
 
