@@ -39,12 +39,19 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Each test starts with an empty cache (rate limits, Wagtail's site cache)."""
+    """Each test starts with an empty cache (rate limits, Wagtail's site cache), and
+    without the process's copies of the course page's cached rows."""
     from django.core.cache import cache
 
-    cache.clear()
+    from dj_learning.courses import memo
+
+    def clear():
+        cache.clear()
+        memo.rows.clear()
+
+    clear()
     yield
-    cache.clear()
+    clear()
 
 
 @pytest.fixture

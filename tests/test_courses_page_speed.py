@@ -246,9 +246,14 @@ def test_a_row_template_sees_the_row_and_whether_someone_is_signed_in_nothing_el
     )
 
 
-def test_rendered_rows_are_kept_in_djangos_cache_not_in_the_process(tree, settings, tmp_path):
+def test_rendered_rows_are_kept_in_djangos_cache_and_copied_in_the_process(
+    tree, settings, tmp_path
+):
     """A row rendered for one member serves the next from Django's cache (which every
-    process shares); once that copy is gone, the row is rendered again."""
+    process shares); a process keeps a copy under the same key (the key names what the
+    row shows); once both are gone, the row is rendered again."""
+    from dj_learning.courses import memo
+
     override = tmp_path / "dj_learning" / "courses"
     override.mkdir(parents=True)
     (override / "module_row.html").write_text(
@@ -273,8 +278,10 @@ def test_rendered_rows_are_kept_in_djangos_cache_not_in_the_process(tree, settin
     first = row(ann)
     assert row(bob) == first  # the same progress: the row rendered for ann, when ann saw it
     cache.clear()
+    assert row(bob) == first  # this process's copy of the shared entry
+    memo.rows.clear()
     again = row(bob)
-    assert again != first  # rendered anew: no process kept a copy of its own
+    assert again != first  # rendered anew
     assert row(ann) == again
 
 
@@ -320,8 +327,8 @@ def test_a_module_changed_with_update_shows_after_touch_courses_or_when_the_copy
 ):
     """``update()`` skips ``save()``: the cached outline and rows (in Django's cache,
     shared by every process) stay until ``touch_courses`` renews the stamp, or until
-    the shared copy goes; no process keeps a copy of its own."""
-    from dj_learning.courses import outline
+    the copies go: the shared ones, and the worker's copy of the rendered row."""
+    from dj_learning.courses import memo, outline
     from dj_learning.courses.models import ModulePage
 
     learning_settings(COURSE_PAGE_CACHE_SECONDS=300)
@@ -339,7 +346,9 @@ def test_a_module_changed_with_update_shows_after_touch_courses_or_when_the_copy
 
     ModulePage.objects.filter(pk=module.pk).update(title="又改的名字")
     assert "改过的名字" in client.get(course.url).content.decode()
-    cache.clear()  # the shared copy is gone (it expired, or another host cleared it)
+    cache.clear()  # the shared copies are gone (expired, or another host cleared them)...
+    assert "改过的名字" in client.get(course.url).content.decode()
+    memo.rows.clear()  # ...and this worker's copy of the row (expired, or a restart)
     assert "又改的名字" in client.get(course.url).content.decode()
 
 
@@ -472,3 +481,19 @@ def test_my_study_shows_every_completion_when_there_are_few(tree, client):
     html = client.get("/learning/my/").content.decode()
     assert html.count("<tr><td>") == 3
     assert 'data-testid="completions-more"' not in html
+
+
+def test_the_process_copy_of_cached_rows_expires_and_forgets_the_oldest(monkeypatch):
+    from dj_learning.courses import memo
+
+    now = [1000.0]
+    monkeypatch.setattr(memo.time, "monotonic", lambda: now[0])
+    copies = memo.Memo(size=2)
+    copies.set_many({"a": "A", "b": "B"}, seconds=10)
+    assert copies.get_many(["a", "b", "c"]) == {"a": "A", "b": "B"}
+    copies.set_many({"c": "C"}, seconds=10)
+    assert copies.get_many(["a", "b", "c"]) == {"b": "B", "c": "C"}  # "a" was the oldest
+    now[0] += 11
+    assert copies.get_many(["b", "c"]) == {}
+    copies.set_many({"d": "D"}, seconds=0)  # the shared cache keeps nothing: neither does this
+    assert copies.get("d") is None

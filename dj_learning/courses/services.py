@@ -220,16 +220,27 @@ def lesson_requirements(module):
     else:
         lessons = module.lesson_minimums_from_lessons()
     override = settings.LESSON_MIN_SECONDS
+    try:
+        key = tuple((lesson_id, minutes) for lesson_id, minutes in lessons)
+        return dict(_requirements(key, module.min_study_minutes, override))
+    except TypeError:  # an unhashable minimum in a lesson: work it out
+        return dict(_requirements.__wrapped__(lessons, module.min_study_minutes, override))
+
+
+@functools.lru_cache(maxsize=4096)
+def _requirements(lessons, min_study_minutes, override):
+    """``lesson_requirements``'s answer as pairs, for lessons and minimums that repeat
+    on every page that lists their module (a pure function of its arguments)."""
     if override is not None:
-        return {lesson_id: int(override) for lesson_id, _minutes in lessons}
+        return tuple((lesson_id, int(override)) for lesson_id, _minutes in lessons)
     own = {
         lesson_id: math.ceil(Decimal(str(minutes)) * 60)
         for lesson_id, minutes in lessons
         if minutes not in (None, "")
     }
     rest = [lesson_id for lesson_id, _minutes in lessons if lesson_id not in own]
-    share = math.ceil(Decimal(module.min_study_minutes) * 60 / len(rest)) if rest else 0
-    return {lesson_id: own.get(lesson_id, share) for lesson_id, _minutes in lessons}
+    share = math.ceil(Decimal(min_study_minutes) * 60 / len(rest)) if rest else 0
+    return tuple((lesson_id, own.get(lesson_id, share)) for lesson_id, _minutes in lessons)
 
 
 @dataclass

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
 from dj_learning.conf import settings
+from dj_learning.courses import memo
 
 register = template.Library()
 
@@ -79,7 +80,11 @@ def module_rows(context, rows):
     if seconds and not engine.debug:
         digest, language = _template_digest(row_template), get_language()
         keys = [row_cache_key(digest, language, row, member) for row in rows]
-        found = cache.get_many(keys)
+        found = memo.rows.get_many(keys)
+        if len(found) < len(keys):
+            shared = cache.get_many([key for key in keys if key not in found])
+            memo.rows.set_many(shared, seconds)
+            found.update(shared)
     parts, missing = [], {}
     for position, row in enumerate(rows):
         key = keys[position] if keys else None
@@ -98,4 +103,5 @@ def module_rows(context, rows):
         parts.append(html)
     if missing:
         cache.set_many(missing, seconds)
+        memo.rows.set_many(missing, seconds)
     return mark_safe("".join(parts))
