@@ -182,7 +182,8 @@ STATICFILES_FINDERS = [
 ]
 STATIC_ROOT = BASE_DIR / "var" / "static"
 STATIC_URL = "/static/"
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+# Both folders come from the environment too, so a restore drill can target scratch folders.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
 
 STORAGES = {
@@ -199,4 +200,7 @@ WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.
 WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "zip"]
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 
-DJ_LEARNING = {}
+DJ_LEARNING = {
+    # Files only views serve (proofs, attachments, certificates); never serve this folder.
+    "PRIVATE_MEDIA_ROOT": os.environ.get("PRIVATE_MEDIA_ROOT") or str(BASE_DIR / "var" / "private"),
+}

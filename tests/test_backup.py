@@ -1,0 +1,226 @@
+"""Backups that restore: the demo backed up, restored into a fresh database and
+fresh folders, and found the same; damaged archives and wrong targets refused.
+
+Each site here is the ready site run as a separate process (``manage.py``) on a
+database and folders of its own, as an operator's restore drill would.
+"""
+
+import hashlib
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BALANCES = (
+    "import json; from dj_learning.rewards.models import Balance;"
+    " print(json.dumps(sorted(Balance.objects.values_list('member__member_number', 'balance',"
+    " 'lifetime'))))"
+)
+
+
+class Site:
+    """The ready site on its own database and folders, run through ``manage.py``."""
+
+    def __init__(self, tmp_path, name, database_url):
+        self.media = tmp_path / f"{name}-media"
+        self.private = tmp_path / f"{name}-private"
+        self.env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "cms_site.settings.test",
+            "DATABASE_URL": database_url,
+            "MEDIA_ROOT": str(self.media),
+            "PRIVATE_MEDIA_ROOT": str(self.private),
+            "LANGUAGE": "en",
+        }
+
+    def manage(self, *args, check=True):
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        if check:
+            assert result.returncode == 0, result.stderr + result.stdout
+        return result
+
+    def balances(self):
+        return json.loads(self.manage("shell", "-c", BALANCES).stdout.strip().splitlines()[-1])
+
+    def files(self):
+        return {
+            f"{label}/{path.relative_to(root)}": hashlib.sha256(path.read_bytes()).hexdigest()
+            for label, root in (("media", self.media), ("private", self.private))
+            if root.exists()
+            for path in sorted(root.rglob("*"))
+            if path.is_file()
+        }
+
+
+def _populated(site):
+    site.manage("migrate", "--no-input")
+    site.manage("learning_demo", "--without-courses")  # the org tree, accounts, points
+    (site.private / "learning" / "proofs").mkdir(parents=True)
+    (site.private / "learning" / "proofs" / "sheet.pdf").write_bytes(b"%PDF-1.4 proof\n%%EOF\n")
+    (site.media / "original_images").mkdir(parents=True, exist_ok=True)
+    (site.media / "original_images" / "logo.png").write_bytes(b"\x89PNG logo")
+
+
+def _backup(site, folder):
+    output = site.manage("learning_backup", "--output", str(folder)).stdout
+    archives = sorted(folder.glob("dj-learning-backup-*.tar"))
+    assert len(archives) == 1 and str(archives[0]) in output
+    return archives[0]
+
+
+def _drill(tmp_path, urls):
+    source, target = (Site(tmp_path, name, url) for name, url in zip(("a", "b"), urls, strict=True))
+    _populated(source)
+    archive = _backup(source, tmp_path / "backups")
+
+    restored = target.manage("learning_restore", str(archive))
+    assert "Restored" in restored.stdout
+    assert target.balances() == source.balances() != []
+    assert target.files() == source.files()
+    assert "sheet.pdf" in "".join(target.files())
+    ledger = target.manage("learning_check_ledger")
+    assert "agree" in ledger.stdout
+    # The restored site is the demo: its member signs in with the demo's accounts.
+    assert (
+        "True"
+        in target.manage(
+            "shell",
+            "-c",
+            "from django.contrib.auth import authenticate;"
+            " print(authenticate(username='member', password='Demo!pass2026') is not None)",
+        ).stdout
+    )
+
+    # A second restore into the same (now full) database is refused, and writes nothing.
+    again = target.manage("learning_restore", str(archive), check=False)
+    assert again.returncode != 0
+    assert "The database is not empty" in again.stderr
+    assert target.balances() == source.balances()
+    return source, target, archive
+
+
+def test_the_demo_backed_up_on_sqlite_restores_into_a_fresh_database_and_folders(tmp_path):
+    _drill(tmp_path, [f"sqlite:///{tmp_path}/{name}.sqlite3" for name in ("a", "b")])
+
+
+@pytest.mark.postgres
+def test_the_demo_backed_up_on_postgresql_restores_into_a_fresh_database(tmp_path):
+    import psycopg
+
+    names = [f"djl_backup_{uuid.uuid4().hex[:8]}_{side}" for side in ("a", "b")]
+    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
+        for name in names:
+            db.execute(f'CREATE DATABASE "{name}"')
+    try:
+        _drill(tmp_path, [f"postgres://postgres@127.0.0.1:5432/{name}" for name in names])
+    finally:
+        with psycopg.connect(
+            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
+        ) as db:
+            for name in names:
+                db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _rewritten(archive, target, change):
+    """A copy of ``archive`` with ``change(name, data) -> data`` applied to its members."""
+    with tarfile.open(archive) as source, tarfile.open(target, "w") as copy:
+        for info in source:
+            data = change(info.name, source.extractfile(info).read())
+            info.size = len(data)
+            copy.addfile(info, io.BytesIO(data))
+    return target
+
+
+@pytest.fixture(scope="module")
+def small_archive(tmp_path_factory):
+    """The org tree and accounts of the demo (no courses), backed up on SQLite."""
+    tmp_path = tmp_path_factory.mktemp("small")
+    site = Site(tmp_path, "a", f"sqlite:///{tmp_path}/a.sqlite3")
+    site.manage("migrate", "--no-input")
+    site.manage("learning_demo", "--without-courses")
+    (site.private / "proof.pdf").parent.mkdir(parents=True)
+    (site.private / "proof.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    return _backup(site, tmp_path / "backups")
+
+
+def _empty_target(tmp_path):
+    return Site(tmp_path, "b", f"sqlite:///{tmp_path}/b.sqlite3")
+
+
+def _refused(site, archive):
+    result = site.manage("learning_restore", str(archive), check=False)
+    assert result.returncode != 0
+    database = Path(site.env["DATABASE_URL"].removeprefix("sqlite:///"))
+    if database.exists():
+        with sqlite3.connect(database) as written:
+            assert written.execute("SELECT name FROM sqlite_master").fetchall() == []
+    assert site.files() == {}
+    return result.stderr
+
+
+def test_a_damaged_member_is_named_and_nothing_is_written(small_archive, tmp_path):
+    def flip(name, data):
+        if name == "private/proof.pdf":
+            return data[:-3] + b"XXX"
+        return data
+
+    damaged = _rewritten(small_archive, tmp_path / "damaged.tar", flip)
+    message = _refused(_empty_target(tmp_path), damaged)
+    assert "private/proof.pdf is damaged" in message
+
+
+def test_a_truncated_archive_is_refused_and_nothing_is_written(small_archive, tmp_path):
+    data = small_archive.read_bytes()
+    truncated = tmp_path / "truncated.tar"
+    truncated.write_bytes(data[: len(data) // 2])
+    message = _refused(_empty_target(tmp_path), truncated)
+    assert "truncated or damaged" in message or "is missing" in message
+
+
+def test_an_archive_of_another_schema_version_is_refused(small_archive, tmp_path):
+    def older(name, data):
+        if name != "manifest.json":
+            return data
+        manifest = json.loads(data)
+        manifest["migrations"] = [m for m in manifest["migrations"] if "learning_rewards" not in m]
+        return json.dumps(manifest).encode()
+
+    message = _refused(
+        _empty_target(tmp_path), _rewritten(small_archive, tmp_path / "o.tar", older)
+    )
+    assert "another schema version" in message
+    assert "learning_rewards.0001_initial" in message
+
+
+def test_restore_refuses_folders_that_are_not_empty(small_archive, tmp_path):
+    target = _empty_target(tmp_path)
+    target.media.mkdir()
+    (target.media / "keep.txt").write_text("someone's file")
+    result = target.manage("learning_restore", str(small_archive), check=False)
+    assert result.returncode != 0
+    assert "is not empty" in result.stderr
+    assert (target.media / "keep.txt").read_text() == "someone's file"
+
+
+def test_backups_keep_the_newest_n(tmp_path, small_archive):
+    site = Site(tmp_path, "k", f"sqlite:///{tmp_path}/k.sqlite3")
+    site.manage("migrate", "--no-input")
+    folder = tmp_path / "kept"
+    for _ in range(3):
+        site.manage("learning_backup", "--output", str(folder), "--keep", "2")
+    assert len(list(folder.glob("dj-learning-backup-*.tar"))) == 2
