@@ -74,6 +74,11 @@ DEFAULTS = {
     # Folder of the private storage (files only views serve, after checking who asks);
     # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
     "PRIVATE_MEDIA_ROOT": None,
+    # Folder of the nightly backups (dj_learning.management.backup.scheduled_backup);
+    # None puts them in "backups" beside MEDIA_ROOT. Copy them off the machine.
+    "BACKUP_DIR": None,
+    # How many of the newest backup archives the nightly backup keeps there.
+    "BACKUP_KEEP": 14,
 }
 
 

@@ -224,3 +224,15 @@ def test_backups_keep_the_newest_n(tmp_path, small_archive):
     for _ in range(3):
         site.manage("learning_backup", "--output", str(folder), "--keep", "2")
     assert len(list(folder.glob("dj-learning-backup-*.tar"))) == 2
+
+
+def test_the_nightly_task_backs_up_into_the_backup_folder_and_keeps_the_newest(
+    db, tmp_path, learning_settings
+):
+    from dj_learning.management import backup
+
+    learning_settings(BACKUP_DIR=str(tmp_path / "nightly"), BACKUP_KEEP=2)
+    written = [backup.scheduled_backup() for _ in range(3)]
+    kept = sorted(str(p) for p in (tmp_path / "nightly").glob("dj-learning-backup-*.tar"))
+    assert kept == sorted(written[1:])
+    assert backup.read_manifest(kept[-1])["row_counts"]["learning_orgs_unit"] >= 0

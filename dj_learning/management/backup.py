@@ -35,6 +35,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils.translation import gettext as _
 
 from dj_learning import uploads
+from dj_learning.conf import settings
 
 FORMAT = 1
 MANIFEST = "manifest.json"
@@ -218,6 +219,16 @@ def _pg_dump(connection, target):
     if result.returncode:
         raise BackupError(_("pg_dump failed: %(error)s") % {"error": result.stderr.strip()})
     return counts
+
+
+def backup_folder():
+    """``BACKUP_DIR``, or ``backups`` beside ``MEDIA_ROOT``."""
+    return Path(settings.BACKUP_DIR or Path(django_settings.MEDIA_ROOT).parent / "backups")
+
+
+def scheduled_backup():
+    """The nightly django-q2 task: a backup into ``backup_folder()``, keeping ``BACKUP_KEEP``."""
+    return str(backup(backup_folder(), keep=settings.BACKUP_KEEP))
 
 
 # -- Restore -------------------------------------------------------------------------

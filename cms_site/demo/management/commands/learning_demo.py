@@ -106,7 +106,8 @@ class Command(BaseCommand):
             welcome.delete()
 
     def _schedules(self):
-        """Reminders every morning, the credit and points ledgers checked nightly, overdue quizzes closed."""
+        """Reminders every morning, the credit and points ledgers checked nightly, a nightly
+        backup, overdue quizzes closed."""
         from datetime import datetime, time, timedelta
 
         from django.utils import timezone
@@ -117,6 +118,7 @@ class Command(BaseCommand):
             ("dj_learning.credits.tasks.remind_members_behind", "提醒学习计划未完成的党员", 9),
             ("dj_learning.credits.tasks.backfill_credits", "补记遗漏的学分", 3),
             ("dj_learning.rewards.tasks.check_ledger", "核对积分账与余额", 4),
+            ("dj_learning.management.backup.scheduled_backup", "每夜备份", 2),
         ]:
             Schedule.objects.update_or_create(
                 func=func,
