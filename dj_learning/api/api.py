@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from dj_learning import __version__
@@ -34,6 +35,21 @@ from .services import issue_token, revoke_token
 class Renderer(JSONRenderer):
     # Chinese stays readable in the payload instead of \u escapes.
     json_dumps_params = {"ensure_ascii": False}
+
+
+class ObjectParser(Parser):
+    """Request bodies are JSON objects.
+
+    ninja's schemas read their fields as attributes, so a list or a number sent
+    where an object is expected would pass as an object whose fields are all left
+    out; it is refused (400) instead.
+    """
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValueError("The body is not a JSON object.")
+        return data
 
 
 class LearningAPI(NinjaAPI):
@@ -80,6 +96,7 @@ def unknown_address(request, *args, **kwargs):
 
 api = LearningAPI(
     renderer=Renderer(),
+    parser=ObjectParser(),
     title=settings.API_TITLE,
     version=__version__,
     urls_namespace="dj_learning_api",
@@ -112,7 +129,7 @@ def on_http_error(request, exc):
     if exc.status_code == 403 and "CSRF" in message:
         message = _("The CSRF token is missing or wrong. Reload the page and try again.")
     elif exc.status_code == 400 and message.startswith("Cannot parse request body"):
-        message = _("The body of the request is not valid JSON.")
+        message = _("The body of the request is not a valid JSON object.")
     return _error(request, exc.status_code, message)
 
 

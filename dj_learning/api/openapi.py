@@ -21,7 +21,7 @@ UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
 #: What each error means when the API answers it for any operation of its kind.
 GENERIC_ERRORS = {
-    400: "The body is not JSON.",
+    400: "The body is not a JSON object.",
     401: "No credentials, or a token that is unknown, expired or revoked.",
     403: "Signed in with the session cookie but without the CSRF token.",
     404: "No such object, or not yours to see (the two look the same).",
