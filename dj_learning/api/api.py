@@ -42,11 +42,13 @@ class ObjectParser(Parser):
 
     ninja's schemas read their fields as attributes, so a list or a number sent
     where an object is expected would pass as an object whose fields are all left
-    out; it is refused (400) instead.
+    out; it is refused (400) instead. ``null`` reads as an empty object.
     """
 
     def parse_body(self, request):
         data = super().parse_body(request)
+        if data is None:
+            return {}  # `null` for a body that may be left out
         if not isinstance(data, dict):
             raise ValueError("The body is not a JSON object.")
         return data
