@@ -62,6 +62,12 @@ class LearningAPI(NinjaAPI):
             path_prefix = self.get_root_path(path_params or {})
         return ContractSchema(self, path_prefix)
 
+    def get_openapi_operation_id(self, operation):
+        # The names of a generated client's functions: the app, then the view
+        # (`courses_heartbeat`, `quizzes_start_attempt`), stable while the view keeps its name.
+        view = operation.view_func
+        return f"{view.__module__.split('.')[1]}_{view.__name__}"
+
     def _get_urls(self):
         patterns = [
             URLPattern(p.pattern, _json_not_allowed(p.callback), p.default_args, p.name)
