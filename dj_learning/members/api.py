@@ -15,6 +15,7 @@ from pydantic import ConfigDict, create_model
 from dj_learning.api_schema import NO_NUL, Id, Pagination, Text, errors, example
 from dj_learning.orgs import scope
 from dj_learning.orgs.api import UnitRef
+from dj_learning.orgs.models import Unit
 from dj_learning.review import services as review
 
 from . import records
@@ -171,40 +172,40 @@ def get_record(request, member_id: Id):
     )
 
 
+#: Text with more than spaces (the form strips them), and no NUL characters.
 FILLED = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
 def _value_type(name, required):
     """The type of one record field in a request, as the record form takes it."""
     field = Member._meta.get_field(name)
+    blank = field.blank and name != "unit"
     if isinstance(field, models.DateField):
         kind = date
     elif field.choices:
         kind = Literal[tuple(value for value, _label in field.choices)]
+        kind = kind | Literal[""] if blank else kind
     else:
-        # A unit is named by its code. Required text must hold more than spaces
-        # (the form strips them); no text may hold NUL characters.
-        blank = field.blank and name != "unit"
-        length = 100 if name == "unit" else field.max_length
-        kind = Annotated[str, Field(max_length=length, pattern=NO_NUL if blank else FILLED)]
-    if field.blank and name != "unit":
-        # Blank fields may be cleared, with null or "".
-        kind = kind | Literal[""] | None if field.choices else kind | None
-    if name in required:
-        return (kind, ...)
-    return (kind, None)
+        text = Unit._meta.get_field("code") if name == "unit" else field  # a unit by its code
+        kind = Annotated[
+            str, Field(max_length=text.max_length, pattern=NO_NUL if blank else FILLED)
+        ]
+    if blank:
+        kind = kind | None  # null (or "") clears the field
+    return (kind, ... if name in required else None)
 
 
-def _values_schema(schema_name, required, doc):
-    fields = ["member_number", *Member.record_fields] if "member_number" in required else []
-    fields = fields or Member.record_fields
+def _values_schema(schema_name, doc, required=()):
+    """The ``values`` of a request: the record fields (and the member number of a new
+    record), ``required`` ones required, the others optional; unknown ones refused."""
+    fields = (["member_number"] if required else []) + Member.record_fields
     schema = create_model(
         schema_name,
         __base__=Schema,
         __doc__=doc,
         **{name: _value_type(name, required) for name in fields},
     )
-    # Unknown fields are refused, not ignored (a typo must not pass as "unchanged").
+    # Refused, not ignored: a misspelt field must not pass as "unchanged".
     schema.model_config = ConfigDict(**Schema.model_config, extra="forbid")
     schema.model_rebuild(force=True)
     return schema
@@ -212,13 +213,13 @@ def _values_schema(schema_name, required, doc):
 
 #: A change: any record field may change; a field left out stays as it is.
 RecordValuesIn = _values_schema(
-    "RecordValuesIn", (), "The fields to change (left out: unchanged); `unit` is a unit's code."
+    "RecordValuesIn", "The fields to change (left out: unchanged); `unit` is a unit's code."
 )
 #: A new record: its member number, name, unit and status are required.
 NewRecordValuesIn = _values_schema(
     "NewRecordValuesIn",
-    ("member_number", "name", "unit", "status"),
     "A new record's fields; `unit` is a unit's code.",
+    required=("member_number", "name", "unit", "status"),
 )
 
 
