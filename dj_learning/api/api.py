@@ -66,7 +66,8 @@ class LearningAPI(NinjaAPI):
         # The names of a generated client's functions: the app, then the view
         # (`courses_heartbeat`, `quizzes_start_attempt`), stable while the view keeps its name.
         view = operation.view_func
-        return f"{view.__module__.split('.')[1]}_{view.__name__}"
+        app = view.__module__.removeprefix("dj_learning.").removesuffix(".api")
+        return f"{app.replace('.', '_')}_{view.__name__}"
 
     def _get_urls(self):
         patterns = [
