@@ -22,7 +22,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from dj_learning import __version__
-from dj_learning.api_schema import ErrorOut, example
+from dj_learning.api_schema import ErrorOut, Text, example
 from dj_learning.conf import settings
 from dj_learning.members.api import router as members_router
 from dj_learning.orgs.api import router as orgs_router
@@ -158,8 +158,8 @@ def on_invalid(request, exc):
 class Credentials(Schema):
     model_config = {"json_schema_extra": example(username="member", password="Demo!pass2026")}
 
-    username: str
-    password: str
+    username: Text
+    password: Text
 
 
 class TokenOut(Schema):

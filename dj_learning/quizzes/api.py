@@ -88,6 +88,17 @@ class AttemptDetailOut(AttemptOut):
     responses: dict[str, Any]
 
 
+def _without_nul(value):
+    """``value`` with NUL characters dropped from its text (no database stores them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 class AnswersIn(Schema):
     model_config = {
         "json_schema_extra": example(
@@ -208,7 +219,7 @@ def get_attempt(request, attempt_id: Id):
 def save_answers(request, attempt_id: Id, answers: AnswersIn):
     attempt = _attempt(request, attempt_id)
     try:
-        attempt = services.save_answers(attempt.member, attempt.pk, answers.responses)
+        attempt = services.save_answers(attempt.member, attempt.pk, _without_nul(answers.responses))
     except services.QuizError as error:
         raise HttpError(409, str(error)) from error
     return _detail(attempt)
@@ -222,7 +233,7 @@ def save_answers(request, attempt_id: Id, answers: AnswersIn):
 def submit(request, attempt_id: Id, answers: AnswersIn):
     attempt = _attempt(request, attempt_id)
     try:
-        services.submit(attempt.member, attempt.pk, answers.responses)
+        services.submit(attempt.member, attempt.pk, _without_nul(answers.responses))
     except services.QuizError as error:
         raise HttpError(409, str(error)) from error
     return result(request, attempt_id)
