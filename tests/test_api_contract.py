@@ -269,12 +269,14 @@ def test_a_change_to_a_field_that_is_not_a_record_field_is_refused(demo, client,
     member = Member.objects.get(member_number="DH0108")
     response = client.post(
         "/api/v1/record-changes",
-        {"member_id": member.pk, "values": {"phone": "13911112222", "salary": "1"}},
+        {"member_id": member.pk, "values": {"phone": "13911112222", "salary": "1", "join_date": 0}},
         content_type="application/json",
         **bearer(get_token("clerk")),
     )
     assert response.status_code == 422
-    assert ["body", "body", "values", "salary"] in [e["loc"] for e in response.json()["errors"]]
+    locations = [e["loc"] for e in response.json()["errors"]]
+    assert ["body", "body", "values", "salary"] in locations
+    assert ["body", "body", "values", "join_date"] in locations  # a date is text, not a number
 
 
 def test_a_schema_valid_new_record_is_accepted(demo, client, get_token):

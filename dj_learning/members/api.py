@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.pagination import paginate
-from pydantic import ConfigDict, create_model
+from pydantic import BeforeValidator, ConfigDict, create_model
 
 from dj_learning.api_schema import NO_NUL, Id, Pagination, Text, errors, example
 from dj_learning.orgs import scope
@@ -176,12 +176,19 @@ def get_record(request, member_id: Id):
 FILLED = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
+def _date_text(value):
+    # pydantic would read a number as a timestamp; the schema says a YYYY-MM-DD text.
+    if not isinstance(value, str):
+        raise ValueError("a date is written YYYY-MM-DD")
+    return value
+
+
 def _value_type(name, required):
     """The type of one record field in a request, as the record form takes it."""
     field = Member._meta.get_field(name)
     blank = field.blank and name != "unit"
     if isinstance(field, models.DateField):
-        kind = date
+        kind = Annotated[date, BeforeValidator(_date_text)]
     elif field.choices:
         kind = Literal[tuple(value for value, _label in field.choices)]
         kind = kind | Literal[""] if blank else kind
