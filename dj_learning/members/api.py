@@ -324,8 +324,8 @@ def _decide(request, change_id, action, comment):
     response={200: ChangeOut, **errors(409)},
     summary="Approve at the current level",
 )
-def approve(request, change_id: Id, body: DecisionIn):
-    return _decide(request, change_id, review.approve, body.comment)
+def approve(request, change_id: Id, body: DecisionIn | None = None):
+    return _decide(request, change_id, review.approve, body.comment if body else "")
 
 
 @router.post(
@@ -333,5 +333,5 @@ def approve(request, change_id: Id, body: DecisionIn):
     response={200: ChangeOut, **errors(409)},
     summary="Return to the clerk with a reason",
 )
-def reject(request, change_id: Id, body: DecisionIn):
-    return _decide(request, change_id, review.reject, body.comment)
+def reject(request, change_id: Id, body: DecisionIn | None = None):
+    return _decide(request, change_id, review.reject, body.comment if body else "")
