@@ -1,25 +1,34 @@
 """The dj-learning API: one NinjaAPI, each domain app adding its router.
 
-Mounted by ``dj_learning.urls`` at ``/api/v1/``. Errors are JSON objects with a
-``detail`` message in the caller's language (``Accept-Language`` or the site's
-language).
+Mounted by ``dj_learning.urls`` at ``/api/v1/``. Every answer under it is JSON,
+errors included: an object with a ``detail`` message in the caller's language
+(``Accept-Language`` or the site's language), for unknown addresses and
+methods too. The OpenAPI document (``openapi.py``) lists every error each
+operation can answer.
 """
+
+from functools import wraps
 
 from django.apps import apps
 from django.contrib.auth import authenticate
 from django.http import Http404
+from django.urls import URLPattern, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from dj_learning import __version__
+from dj_learning.api_schema import ErrorOut, Text, example
 from dj_learning.conf import settings
 from dj_learning.members.api import router as members_router
 from dj_learning.orgs.api import router as orgs_router
 
 from .auth import LoginRateThrottle, default_auth, throttled_message
+from .openapi import ContractSchema
 from .services import issue_token, revoke_token
 
 
@@ -28,8 +37,75 @@ class Renderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
-api = NinjaAPI(
+class ObjectParser(Parser):
+    """Request bodies are JSON objects.
+
+    ninja's schemas read their fields as attributes, so a list or a number sent
+    where an object is expected would pass as an object whose fields are all left
+    out; it is refused (400) instead. ``null`` reads as an empty object.
+    """
+
+    def parse_body(self, request):
+        data = super().parse_body(request)
+        if data is None:
+            return {}  # `null` for a body that may be left out
+        if not isinstance(data, dict):
+            raise ValueError("The body is not a JSON object.")
+        return data
+
+
+class LearningAPI(NinjaAPI):
+    """The NinjaAPI whose every answer is JSON and whose schema is a contract."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        return ContractSchema(self, path_prefix)
+
+    def get_openapi_operation_id(self, operation):
+        # The names of a generated client's functions: the app, then the view
+        # (`courses_heartbeat`, `quizzes_start_attempt`), stable while the view keeps its name.
+        view = operation.view_func
+        app = view.__module__.removeprefix("dj_learning.").removesuffix(".api")
+        return f"{app.replace('.', '_')}_{view.__name__}"
+
+    def _get_urls(self):
+        patterns = [
+            URLPattern(p.pattern, _json_not_allowed(p.callback), p.default_args, p.name)
+            if isinstance(p, URLPattern)
+            else p
+            for p in super()._get_urls()
+        ]
+        # Last: an address no route takes (an unknown one, or an id that is not a
+        # number) is the API's JSON 404, never Django's HTML page or a slash redirect.
+        return [*patterns, re_path(r"", unknown_address, name="unknown")]
+
+
+def _json_not_allowed(view):
+    """``view`` answering a method the route does not take as JSON (405 with ``Allow``)."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            allowed = response["Allow"]
+            response = _error(request, 405, _("This address does not take this method."))
+            response["Allow"] = allowed
+        return response
+
+    return wrapper
+
+
+@csrf_exempt
+def unknown_address(request, *args, **kwargs):
+    return _error(request, 404, _("There is no such address in the API."))
+
+
+api = LearningAPI(
     renderer=Renderer(),
+    parser=ObjectParser(),
     title=settings.API_TITLE,
     version=__version__,
     urls_namespace="dj_learning_api",
@@ -61,6 +137,8 @@ def on_http_error(request, exc):
     message = str(exc)
     if exc.status_code == 403 and "CSRF" in message:
         message = _("The CSRF token is missing or wrong. Reload the page and try again.")
+    elif exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = _("The body of the request is not a valid JSON object.")
     return _error(request, exc.status_code, message)
 
 
@@ -71,22 +149,23 @@ def on_not_found(request, exc):
 
 @api.exception_handler(ValidationError)
 def on_invalid(request, exc):
+    # pydantic names the validators it went through in a location; a client wants the fields.
+    for error in exc.errors:
+        error["loc"] = [part for part in error["loc"] if not str(part).startswith("function-")]
     return _error(request, 422, _("The request is not valid."), errors=exc.errors)
 
 
 class Credentials(Schema):
-    username: str
-    password: str
+    model_config = {"json_schema_extra": example(username="member", password="Demo!pass2026")}
+
+    username: Text
+    password: Text
 
 
 class TokenOut(Schema):
     token: str
     token_type: str = "Bearer"
     expires_at: str | None
-
-
-class Message(Schema):
-    detail: str
 
 
 auth_router = Router(tags=["auth"])
@@ -96,13 +175,13 @@ auth_router = Router(tags=["auth"])
     "/token",
     auth=None,
     throttle=[LoginRateThrottle()],
-    response={200: TokenOut, 401: Message},
+    response={200: TokenOut, 401: ErrorOut},
     summary="Exchange a username (or member number) and password for a token",
 )
 def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
-        return Status(401, {"detail": _("The username, member number or password is not correct.")})
+        raise HttpError(401, _("The username, member number or password is not correct."))
     token, raw = issue_token(user)
     expires = timezone.localtime(token.expires_at).isoformat() if token.expires_at else None
     return Status(200, {"token": raw, "expires_at": expires})

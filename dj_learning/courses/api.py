@@ -1,12 +1,14 @@
 from datetime import datetime
 from decimal import Decimal
+from typing import Annotated
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
 
+from dj_learning.api_schema import MAX_INT, Id, Pagination, Text, errors, example
 from dj_learning.members.services import member_for
 
 from . import services, views
@@ -22,13 +24,16 @@ def _member(request):
     return member
 
 
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
 class CourseFilters(Schema):
-    catalog: int | None = None
-    q: str | None = None
-    kind: str | None = None
-    topic: str | None = None
-    unit: int | None = None
-    year: int | None = None
+    catalog: Id | None = None
+    q: Text | None = None
+    kind: Text | None = None
+    topic: Text | None = None
+    unit: Id | None = None
+    year: Year | None = None
 
 
 class CourseOut(Schema):
@@ -123,8 +128,13 @@ def _module(page_id, request):
     return _viewable(services.live_module(page_id), request)
 
 
-@router.get("/courses", response=list[CourseOut], auth=None, summary="The course catalog")
-@paginate(LimitOffsetPagination)
+@router.get(
+    "/courses",
+    response={200: list[CourseOut], **errors(404)},
+    auth=None,
+    summary="The course catalog",
+)
+@paginate(Pagination)
 def list_courses(request, filters: Query[CourseFilters]):
     from wagtail.models import Page, Site
 
@@ -150,7 +160,7 @@ def list_courses(request, filters: Query[CourseFilters]):
     response=CourseDetailOut,
     summary="A course with its modules and the caller's progress",
 )
-def get_course(request, course_id: int):
+def get_course(request, course_id: Id):
     course = _live_page(CoursePage, course_id, request)
     context = views.course_context(request, course)
     course.enrolled = context["enrolled"]
@@ -160,10 +170,10 @@ def get_course(request, course_id: int):
 
 @router.post(
     "/courses/{int:course_id}/enrol",
-    response=CourseDetailOut,
+    response={200: CourseDetailOut, **errors(403)},
     summary="Enrol the caller in a course (for its elective modules)",
 )
-def enrol(request, course_id: int):
+def enrol(request, course_id: Id):
     course = _live_page(CoursePage, course_id, request)
     try:
         services.enrol(_member(request), course)
@@ -174,10 +184,10 @@ def enrol(request, course_id: int):
 
 @router.get(
     "/modules/{int:module_id}",
-    response=ModuleDetailOut,
+    response={200: ModuleDetailOut, **errors(403)},
     summary="A module with its lessons and the caller's progress",
 )
-def get_module(request, module_id: int):
+def get_module(request, module_id: Id):
     module = _module(module_id, request)
     member = _member(request)
     status = services.module_statuses(member, [module])[module.pk]
@@ -202,9 +212,15 @@ def get_module(request, module_id: int):
 
 
 class HeartbeatIn(Schema):
-    module: int
-    lesson: str
-    seconds: int
+    model_config = {
+        "json_schema_extra": example(
+            module=42, lesson="3f1c2a9e-…", seconds=15, sent_at="2026-11-25T20:15:00+08:00"
+        )
+    }
+
+    module: Id
+    lesson: Text
+    seconds: int = Field(ge=0, le=MAX_INT)
     sent_at: datetime | None = None
     visible: bool = True
 
@@ -219,7 +235,7 @@ class HeartbeatOut(Schema):
 
 @router.post(
     "/study/heartbeat",
-    response={200: HeartbeatOut},
+    response={200: HeartbeatOut, **errors(400, 403, 404)},
     url_name="study_heartbeat",
     summary="Report active study time on a lesson",
 )
@@ -260,7 +276,11 @@ class PlanOut(Schema):
     next_modules: list[int]
 
 
-@router.get("/me/plan", response=PlanOut, summary="The caller's study plan for a year")
+@router.get(
+    "/me/plan",
+    response={200: PlanOut, **errors(403)},
+    summary="The caller's study plan for a year",
+)
 def my_plan(request, year: int | None = Query(None, ge=2000, le=2100)):
     summary = services.plan_summary(_member(request), year, request=request, recent=0)
     return {

@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from dj_learning.api_schema import Id, errors
 from dj_learning.members.models import Member
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
@@ -15,7 +16,7 @@ from . import services
 router = Router(tags=["transcripts"])
 
 
-class EntryOut(Schema):
+class TranscriptEntryOut(Schema):
     date: date
     title: str
     source: str
@@ -43,7 +44,7 @@ class TranscriptOut(Schema):
     total: Decimal
     met: bool
     status: str
-    entries: list[EntryOut]
+    entries: list[TranscriptEntryOut]
     sections: list[SectionOut]
 
 
@@ -104,13 +105,32 @@ def _pdf(request, member, year):
 
 YEAR = Query(None, ge=2000, le=2100)
 
+#: A PDF answer in the schema: a generated client reads it as bytes.
+PDF = {
+    "responses": {
+        200: {
+            "description": "The transcript as a PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
-@router.get("/me/transcript", response=TranscriptOut, summary="The caller's transcript for a year")
+
+@router.get(
+    "/me/transcript",
+    response={200: TranscriptOut, **errors(404)},
+    summary="The caller's transcript for a year",
+)
 def my_transcript(request, year: int | None = YEAR):
     return _out(services.transcript(_own(request), year))
 
 
-@router.get("/me/transcript/pdf", summary="The caller's transcript as a PDF (issues it)")
+@router.get(
+    "/me/transcript/pdf",
+    response={200: None, **errors(404)},
+    openapi_extra=PDF,
+    summary="The caller's transcript as a PDF (issues it)",
+)
 def my_transcript_pdf(request, year: int | None = YEAR):
     return _pdf(request, _own(request), year)
 
@@ -120,12 +140,17 @@ def my_transcript_pdf(request, year: int | None = YEAR):
     response=TranscriptOut,
     summary="A member's transcript (the member, or staff of their units)",
 )
-def member_transcript(request, member_id: int, year: int | None = YEAR):
+def member_transcript(request, member_id: Id, year: int | None = YEAR):
     return _out(services.transcript(_in_scope(request, member_id), year))
 
 
-@router.get("/members/{int:member_id}/transcript/pdf", summary="A member's transcript as a PDF")
-def member_transcript_pdf(request, member_id: int, year: int | None = YEAR):
+@router.get(
+    "/members/{int:member_id}/transcript/pdf",
+    response={200: None, **errors(404)},
+    openapi_extra=PDF,
+    summary="A member's transcript as a PDF",
+)
+def member_transcript_pdf(request, member_id: Id, year: int | None = YEAR):
     return _pdf(request, _in_scope(request, member_id), year)
 
 
@@ -143,7 +168,7 @@ class UnitReportRow(Schema):
     response=list[UnitReportRow],
     summary="For staff: per unit of the subtree, members who met the plan, who are behind",
 )
-def unit_report(request, unit_id: int, year: int | None = YEAR):
+def unit_report(request, unit_id: Id, year: int | None = YEAR):
     from dj_learning.courses.services import study_year
 
     from . import reports

@@ -1,6 +1,8 @@
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.pagination import paginate
+
+from dj_learning.api_schema import Id, Pagination
 
 from . import scope
 
@@ -27,13 +29,13 @@ class UnitOut(UnitRef):
 
 
 @router.get("/units", response=list[UnitRef], summary="Units in the caller's scope")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_units(request):
     return scope.visible_units(request.user).order_by("path")
 
 
 @router.get("/units/{int:unit_id}", response=UnitOut, summary="One unit in the caller's scope")
-def get_unit(request, unit_id: int):
+def get_unit(request, unit_id: Id):
     # Out of scope and missing look the same, so ids cannot be probed.
     unit = get_object_or_404(scope.visible_units(request.user), pk=unit_id)
     ancestors = list(unit.get_ancestors())

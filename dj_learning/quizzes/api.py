@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
+from dj_learning.api_schema import Id, errors, example
 from dj_learning.members.services import member_for
 
 from . import grading, services
@@ -87,7 +88,24 @@ class AttemptDetailOut(AttemptOut):
     responses: dict[str, Any]
 
 
+def _without_nul(value):
+    """``value`` with NUL characters dropped from its text (no database stores them)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    return value
+
+
 class AnswersIn(Schema):
+    model_config = {
+        "json_schema_extra": example(
+            responses={"1": "a", "2": ["a", "c"], "3": True, "4": "北京", "5": {"p1": "1935"}}
+        )
+    }
+
     responses: dict[str, Any] = {}
 
 
@@ -115,7 +133,9 @@ class QuizSummaryOut(Schema):
 
 
 @router.get(
-    "/quizzes", response=list[QuizSummaryOut], summary="The quizzes and exams open to the caller"
+    "/quizzes",
+    response={200: list[QuizSummaryOut], **errors(403)},
+    summary="The quizzes and exams open to the caller",
 )
 def list_quizzes(request):
     return [
@@ -125,9 +145,11 @@ def list_quizzes(request):
 
 
 @router.get(
-    "/quizzes/{int:quiz_id}", response=QuizOut, summary="A quiz's rules and the caller's status"
+    "/quizzes/{int:quiz_id}",
+    response={200: QuizOut, **errors(403)},
+    summary="A quiz's rules and the caller's status",
 )
-def get_quiz(request, quiz_id: int):
+def get_quiz(request, quiz_id: Id):
     member = _member(request)
     quiz = Quiz.objects.filter(pk=quiz_id, live=True).first()
     if quiz is None or not services.visible_to(member, quiz):
@@ -165,10 +187,10 @@ def _detail(attempt):
 
 @router.post(
     "/quizzes/{int:quiz_id}/attempts",
-    response=AttemptDetailOut,
+    response={200: AttemptDetailOut, **errors(403)},
     summary="Start an attempt (or get the one in progress) with its questions",
 )
-def start_attempt(request, quiz_id: int):
+def start_attempt(request, quiz_id: Id):
     member = _member(request)
     quiz = Quiz.objects.filter(pk=quiz_id, live=True).first()
     if quiz is None or not services.visible_to(member, quiz):
@@ -182,22 +204,22 @@ def start_attempt(request, quiz_id: int):
 
 @router.get(
     "/quiz-attempts/{int:attempt_id}",
-    response=AttemptDetailOut,
+    response={200: AttemptDetailOut, **errors(403)},
     summary="An attempt with its questions (never their answers) and the answers saved",
 )
-def get_attempt(request, attempt_id: int):
+def get_attempt(request, attempt_id: Id):
     return _detail(_attempt(request, attempt_id))
 
 
 @router.put(
     "/quiz-attempts/{int:attempt_id}/answers",
-    response=AttemptDetailOut,
+    response={200: AttemptDetailOut, **errors(403, 409)},
     summary="Save answers while the attempt runs, keyed by question position",
 )
-def save_answers(request, attempt_id: int, answers: AnswersIn):
+def save_answers(request, attempt_id: Id, answers: AnswersIn):
     attempt = _attempt(request, attempt_id)
     try:
-        attempt = services.save_answers(attempt.member, attempt.pk, answers.responses)
+        attempt = services.save_answers(attempt.member, attempt.pk, _without_nul(answers.responses))
     except services.QuizError as error:
         raise HttpError(409, str(error)) from error
     return _detail(attempt)
@@ -205,13 +227,13 @@ def save_answers(request, attempt_id: int, answers: AnswersIn):
 
 @router.post(
     "/quiz-attempts/{int:attempt_id}/submit",
-    response=ResultOut,
+    response={200: ResultOut, **errors(403, 409)},
     summary="Submit the attempt (once) with its last answers, and grade it",
 )
-def submit(request, attempt_id: int, answers: AnswersIn):
+def submit(request, attempt_id: Id, answers: AnswersIn):
     attempt = _attempt(request, attempt_id)
     try:
-        services.submit(attempt.member, attempt.pk, answers.responses)
+        services.submit(attempt.member, attempt.pk, _without_nul(answers.responses))
     except services.QuizError as error:
         raise HttpError(409, str(error)) from error
     return result(request, attempt_id)
@@ -219,10 +241,10 @@ def submit(request, attempt_id: int, answers: AnswersIn):
 
 @router.get(
     "/quiz-attempts/{int:attempt_id}/result",
-    response=ResultOut,
+    response={200: ResultOut, **errors(403, 409)},
     summary="The grade; answers and explanations only when the quiz allows review",
 )
-def result(request, attempt_id: int):
+def result(request, attempt_id: Id):
     attempt = _attempt(request, attempt_id)
     if attempt.state == AttemptState.IN_PROGRESS:
         raise HttpError(409, _("This attempt has not been submitted yet."))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema, Status
 from ninja.errors import HttpError
 
+from dj_learning.api_schema import MAX_INT, Id, Text, errors
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
 
@@ -23,7 +24,7 @@ class BalanceOut(Schema):
     hidden: bool
 
 
-class EntryOut(Schema):
+class PointEntryOut(Schema):
     id: int
     at: datetime
     points: int
@@ -34,7 +35,7 @@ class EntryOut(Schema):
 
 class HistoryOut(Schema):
     count: int
-    entries: list[EntryOut]
+    entries: list[PointEntryOut]
 
 
 class BoardRow(Schema):
@@ -78,12 +79,8 @@ class StaffRedemptionOut(RedemptionOut):
     member: str
 
 
-class Message(Schema):
-    detail: str
-
-
 class CancelIn(Schema):
-    reason: str = ""
+    reason: Text = ""
 
 
 def _own(request):
@@ -105,14 +102,24 @@ def _redemption(r):
     }
 
 
-@router.get("/me/points", response=BalanceOut, summary="The caller's balance and lifetime points")
+@router.get(
+    "/me/points",
+    response={200: BalanceOut, **errors(404)},
+    summary="The caller's balance and lifetime points",
+)
 def my_balance(request):
     balance, lifetime, hidden = services.balance_of(_own(request))
     return {"balance": balance, "lifetime": lifetime, "hidden": hidden}
 
 
-@router.get("/me/points/history", response=HistoryOut, summary="The caller's points history")
-def my_history(request, offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=200)):
+@router.get(
+    "/me/points/history",
+    response={200: HistoryOut, **errors(404)},
+    summary="The caller's points history",
+)
+def my_history(
+    request, offset: int = Query(0, ge=0, le=MAX_INT), limit: int = Query(50, ge=1, le=200)
+):
     entries = services.history(_own(request))
     return {
         "count": entries.count(),
@@ -132,7 +139,7 @@ def my_history(request, offset: int = Query(0, ge=0), limit: int = Query(50, ge=
 
 @router.get(
     "/me/points/leaderboard",
-    response=BoardOut,
+    response={200: BoardOut, **errors(404)},
     summary="Leaderboard of the caller's unit or region",
 )
 def my_leaderboard(
@@ -160,7 +167,11 @@ def my_leaderboard(
     }
 
 
-@router.get("/me/rewards", response=list[ItemOut], summary="The catalog the caller may redeem from")
+@router.get(
+    "/me/rewards",
+    response={200: list[ItemOut], **errors(404)},
+    summary="The catalog the caller may redeem from",
+)
 def my_catalog(request):
     return [
         {
@@ -179,18 +190,22 @@ def my_catalog(request):
 
 @router.post(
     "/me/rewards/{int:item_id}/redeem",
-    response={201: RedemptionOut, 409: Message},
+    response={201: RedemptionOut, **errors(404, 409)},
     summary="Redeem one item: deducts the points, reserves stock, returns the pick-up code",
 )
-def redeem(request, item_id: int):
+def redeem(request, item_id: Id):
     try:
         redemption = services.redeem(_own(request), item_id)
     except services.PointsError as error:
-        return Status(409, {"detail": str(error)})
+        raise HttpError(409, str(error)) from error
     return Status(201, _redemption(redemption))
 
 
-@router.get("/me/redemptions", response=list[RedemptionOut], summary="The caller's redemptions")
+@router.get(
+    "/me/redemptions",
+    response={200: list[RedemptionOut], **errors(404)},
+    summary="The caller's redemptions",
+)
 def my_redemptions(request):
     member = _own(request)
     return [_redemption(r) for r in member.redemptions.order_by("-created_at", "-pk")[:200]]
@@ -208,10 +223,10 @@ def _staff_out(r):
 
 @router.get(
     "/redemptions",
-    response=list[StaffRedemptionOut],
+    response={200: list[StaffRedemptionOut], **errors(403)},
     summary="For staff: redemptions in their units, waiting ones first; find one by its code",
 )
-def staff_redemptions(request, code: str = "", status: str = "pending"):
+def staff_redemptions(request, code: Text = "", status: Text = "pending"):
     if not scope.has_role(request.user, FULFIL_ROLES):
         raise HttpError(403, _("Only staff of the member's units may do this."))
     rows = redemptions_for_staff(request.user)
@@ -224,27 +239,27 @@ def staff_redemptions(request, code: str = "", status: str = "pending"):
 
 @router.post(
     "/redemptions/{int:redemption_id}/fulfil",
-    response={200: StaffRedemptionOut, 409: Message},
+    response={200: StaffRedemptionOut, **errors(403, 409)},
     summary="For staff: the member picked the item up",
 )
-def fulfil(request, redemption_id: int):
+def fulfil(request, redemption_id: Id):
     redemption = _staff_redemption(request, redemption_id)
     try:
         services.fulfil(redemption, request.user)
     except services.PointsError as error:
-        return Status(409, {"detail": str(error)})
+        raise HttpError(409, str(error)) from error
     return Status(200, _staff_out(redemptions_for_staff(request.user).get(pk=redemption_id)))
 
 
 @router.post(
     "/redemptions/{int:redemption_id}/cancel",
-    response={200: StaffRedemptionOut, 409: Message},
+    response={200: StaffRedemptionOut, **errors(403, 409)},
     summary="For staff: cancel a waiting redemption; refunds the points and restores stock",
 )
-def cancel(request, redemption_id: int, body: CancelIn | None = None):
+def cancel(request, redemption_id: Id, body: CancelIn | None = None):
     redemption = _staff_redemption(request, redemption_id)
     try:
         services.cancel(redemption, request.user, (body.reason if body else "").strip())
     except services.PointsError as error:
-        return Status(409, {"detail": str(error)})
+        raise HttpError(409, str(error)) from error
     return Status(200, _staff_out(redemptions_for_staff(request.user).get(pk=redemption_id)))
