@@ -7,7 +7,11 @@ import pytest
 
 from dj_learning.rewards.models import TranscriptAward
 from dj_learning.test import factories
-from tests.test_rewards_awards import YEAR, _english, admin_client, into_admin, school  # noqa: F401
+from tests import test_rewards_awards as base
+
+YEAR, into_admin = base.YEAR, base.into_admin
+# The awards tests' fixtures: an English admin, and region 1 with its members and admin.
+_english, school, admin_client = base._english, base.school, base.admin_client
 
 pytestmark = pytest.mark.django_db
 
