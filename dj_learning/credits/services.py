@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dj_learning.conf import settings
 from dj_learning.courses import services as courses
@@ -120,7 +121,7 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
         kind=kind,
         amount=amount,
         source=CreditEntry.Source.ADJUSTMENT,
-        title=_("Adjustment"),
+        title=pgettext("credits", "Adjustment"),
         reason=reason,
         created_by=by,
         earned_on=earned_on or timezone.localdate(),

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from dj_learning.conf import settings
 from dj_learning.courses import services as courses
+from dj_learning.members.services import person_name
 
 from . import grading, signals
 from .models import (
@@ -672,7 +673,7 @@ def mark(answer_id, *, score, comment="", marker, now=None):
         answer.score = score
         answer.marking = {
             "by": marker.pk,
-            "name": marker.get_full_name() or marker.get_username(),
+            "name": person_name(marker),
             "at": now.isoformat(),
             "comment": comment,
         }

@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.utils.translation import gettext_lazy
 
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
@@ -235,7 +236,7 @@ def adjust(member, amount, *, reason, by):
             amount,
             kind=PointEntry.Kind.ADJUSTMENT,
             action=Action.MANUAL,
-            title=_("Adjustment"),
+            title=pgettext("points", "Adjustment"),
             by=by,
             reason=reason,
         )
