@@ -47,9 +47,7 @@ def _word(text):
             w = w[:-3] + "y"
         elif w.endswith(("ches", "shes", "zzes")):
             w = w[:-2] if not w.endswith("zzes") else w[:-3]
-        elif w.endswith("zes"):
-            w = w[:-1]
-        elif w.endswith("s") and not w.endswith(("ss", "us")) and len(w) > 3:
+        elif w.endswith("zes") or w.endswith("s") and not w.endswith(("ss", "us")) and len(w) > 3:
             w = w[:-1]
         singular.append(w)
     return " ".join(singular)
