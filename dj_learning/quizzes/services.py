@@ -190,6 +190,35 @@ def quizzes_for(member):
     return [q for q in quizzes if q.module_id is None or q.module_id in modules]
 
 
+def due_for(member, now=None, limit=5):
+    """The quizzes ``member`` still has to pass and may take now, closing soonest first
+    (those without a close date last): ``[(quiz, attempts_left or None)]``. Two queries
+    beside ``quizzes_for``, however many quizzes."""
+    now = now or timezone.now()
+    quizzes = [
+        q
+        for q in quizzes_for(member)
+        if (q.opens_at is None or q.opens_at <= now) and (q.closes_at is None or now < q.closes_at)
+    ]
+    used, passed = {}, set()
+    for quiz_id, was_passed in Attempt.objects.filter(
+        member=member, quiz__in=[q.pk for q in quizzes]
+    ).values_list("quiz_id", "passed"):
+        used[quiz_id] = used.get(quiz_id, 0) + 1
+        if was_passed:
+            passed.add(quiz_id)
+    due = []
+    for quiz in quizzes:
+        left = (
+            max(0, quiz.attempts_allowed - used.get(quiz.pk, 0)) if quiz.attempts_allowed else None
+        )
+        if quiz.pk not in passed and left != 0:
+            due.append((quiz, left))
+    far = now + timedelta(days=36500)
+    due.sort(key=lambda row: (row[0].closes_at or far, row[0].title))
+    return due[:limit]
+
+
 # -- Attempts ----------------------------------------------------------------------------
 
 

@@ -250,6 +250,31 @@ def balance_of(member):
     return row or (0, 0, False)
 
 
+STREAK_DAYS = 366
+
+
+def streak(member, now=None):
+    """Days in a row, up to today, on which ``member`` earned points (studying, passing a
+    quiz, signing in): today counts once earned, and a streak still running from
+    yesterday is not broken before today ends. One query."""
+    today = local_day(now)
+    days = set(
+        PointEntry.objects.filter(
+            member=member,
+            kind=PointEntry.Kind.EARNED,
+            day__gt=today - timedelta(days=STREAK_DAYS),
+        )
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
 def history(member):
     """The member's entries, newest first (paginate it). Descriptions need no more queries."""
     return PointEntry.objects.filter(member=member).order_by("-created_at", "-pk")

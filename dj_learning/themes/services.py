@@ -39,8 +39,9 @@ DEFAULTS = {
     "header_html": "",
     "footer_html": "",
     "home_layout": "welcome",
+    "home_parts": "",
 }
-_FIELDS = ["name", "primary_colour", "accent_colour", "font_stack", "home_layout"]
+_FIELDS = ["name", "primary_colour", "accent_colour", "font_stack", "home_layout", "home_parts"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Theme:
     header_html: str = DEFAULTS["header_html"]
     footer_html: str = DEFAULTS["footer_html"]
     home_layout: str = DEFAULTS["home_layout"]
+    home_parts: str = DEFAULTS["home_parts"]
     custom_css: str = ""
     embed_origins: list = field(default_factory=list)
 
