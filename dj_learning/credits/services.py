@@ -135,6 +135,21 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
 #: from their ``ready()``: each a callable ``(member, year) -> TranscriptSection | None``.
 sections = Registry("transcript sections")
 
+#: Who prints the transcript's letterhead: callables ``(member) -> dict`` giving any of
+#: ``name`` (the region's name), ``logo`` and ``seal`` (images as ``data:`` URIs); the
+#: themes app registers the region theme's. Later entries fill what earlier ones left.
+letterheads = Registry("transcript letterheads")
+
+
+def letterhead(member):
+    """The transcript's letterhead for ``member``: ``{"name", "logo", "seal"}``."""
+    found = {"name": "", "logo": "", "seal": ""}
+    for provide in letterheads.values():
+        for key, value in (provide(member) or {}).items():
+            if value and not found.get(key):
+                found[key] = value
+    return found
+
 
 @dataclass
 class TranscriptSection:

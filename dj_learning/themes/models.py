@@ -152,9 +152,22 @@ class RegionTheme(AbstractTheme, BaseSiteSetting):
             "this site's widgets in a frame. Empty: no other site may."
         ),
     )
+    seal = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("seal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The region's seal, printed in the signature area of transcripts (a PNG with a "
+            "transparent background reads best)."
+        ),
+    )
 
     panels = [
         *AbstractTheme.theme_panels,
+        FieldPanel("seal"),
         FieldPanel("embed_origins"),
         preview_panel(),
     ]
