@@ -3,8 +3,8 @@
 Two regions often hold pages, catalog items and quizzes with the same titles
 (each region's copy of a course). The admin names the region beside them
 (page search, moderation, choosers, the package's lists). The regions are
-few and read on every admin list, so their paths, names and sites are read
-once and cached until a unit is saved or deleted (``forget``).
+few and read on every admin list, so their paths, names and sites' root pages are
+read once and cached until a unit or a site is saved or deleted (``forget``).
 """
 
 from django.core.cache import cache
@@ -16,11 +16,14 @@ CACHE_KEY = "dj_learning:regions"
 
 
 def regions():
-    """``[(path, name, site_id)]`` of every region unit, deepest path first. Cached."""
+    """``[(path, name, site_id, site root's url_path)]`` of every region unit, deepest
+    path first. Cached."""
     found = cache.get(CACHE_KEY)
     if found is None:
         found = sorted(
-            Unit.objects.filter(kind=Unit.Kind.REGION).values_list("path", "name", "site_id"),
+            Unit.objects.filter(kind=Unit.Kind.REGION).values_list(
+                "path", "name", "site_id", "site__root_page__url_path"
+            ),
             key=lambda row: -len(row[0]),
         )
         cache.set(CACHE_KEY, found, 3600)
@@ -33,8 +36,11 @@ def forget(**kwargs):
 
 def connect():
     """Forget the cached regions whenever a unit changes (called from ``ready()``)."""
-    post_save.connect(forget, sender=Unit, dispatch_uid="dj_learning.orgs.regions.save")
-    post_delete.connect(forget, sender=Unit, dispatch_uid="dj_learning.orgs.regions.delete")
+    from wagtail.models import Site
+
+    for model in (Unit, Site):
+        post_save.connect(forget, sender=model, dispatch_uid=f"djl-regions-save-{model.__name__}")
+        post_delete.connect(forget, sender=model, dispatch_uid=f"djl-regions-del-{model.__name__}")
 
 
 def region_name(unit_path):
@@ -42,7 +48,7 @@ def region_name(unit_path):
     once the regions are cached."""
     if not unit_path:
         return ""
-    for path, name, _site in regions():
+    for path, name, _site, _root in regions():
         if unit_path.startswith(path):
             return name
     return ""
@@ -51,15 +57,13 @@ def region_name(unit_path):
 def region_of_page(page):
     """The name of the region whose site serves ``page``, or ``""`` when only one region
     has a site (nothing to tell apart) or the page is in none."""
-    from wagtail.models import Site
-
-    by_site = {site: name for _path, name, site in regions() if site}
-    if len(by_site) < 2:
+    roots = sorted(
+        ((root, name) for _path, name, site, root in regions() if site and root),
+        key=lambda row: -len(row[0]),
+    )
+    if len(roots) < 2 or not page.url_path:
         return ""
-    for site_id, root_path, _root_url, _language in Site.get_site_root_paths():
-        if site_id in by_site and page.url_path and page.url_path.startswith(root_path):
-            return by_site[site_id]
-    return ""
+    return next((name for root, name in roots if page.url_path.startswith(root)), "")
 
 
 def with_region(title, region):
