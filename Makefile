@@ -36,10 +36,14 @@ demo: install
 	@echo "  API schema:       http://127.0.0.1:$(PORT)/api/v1/openapi.json"
 	@echo "  Portal (embeds):  http://127.0.0.1:$(PORTAL_PORT)/   (a static page with region 1's widgets)"
 	@echo ""
-	@# The job cluster and the portal run beside the web server; stopping the server (Ctrl-C) stops all.
-	@$(BIN)/python manage.py qcluster & qpid=$$!; \
+	@# The job cluster and the portal run beside the web server; stopping the server (Ctrl-C) stops all
+	@# within 5 seconds: the cluster runs in its own process group (its workers too), asked to stop,
+	@# then killed if it has not after 4 seconds.
+	@setsid $(BIN)/python manage.py qcluster & qpid=$$!; \
 	  $(BIN)/python -m cms_site.demo.portal --port $(PORTAL_PORT) --site http://127.0.0.1:$(PORT) & ppid=$$!; \
-	  trap 'kill -TERM $$qpid $$ppid 2>/dev/null; wait $$qpid $$ppid 2>/dev/null' EXIT; \
+	  trap 'kill -TERM -$$qpid $$ppid 2>/dev/null; \
+	    for i in 1 2 3 4 5 6 7 8; do kill -0 -$$qpid 2>/dev/null || break; sleep 0.5; done; \
+	    kill -KILL -$$qpid 2>/dev/null; wait $$qpid $$ppid 2>/dev/null' EXIT; \
 	  trap 'exit 130' INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:$(PORT) --noreload
 

@@ -61,6 +61,16 @@ DEFAULTS = {
     # Seconds after a quiz attempt's time limit during which answers still count
     # (network delay, a submit pressed at the last second).
     "QUIZ_GRACE_SECONDS": 30,
+    # The parts of a member's home after sign-in, in order: names of embed widgets
+    # (dj_learning.embed). A region's theme may set its own order or leave parts out;
+    # names no installed app registers are skipped.
+    "MEMBER_HOME_PARTS": (
+        "my-study",
+        "quizzes-due",
+        "points",
+        "upcoming-activities",
+        "notices",
+    ),
     # The largest question file (GIFT, Excel, CSV) an import accepts, in bytes.
     "QUIZ_IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     # Seconds the course page seen by people who are not signed in stays cached,

@@ -69,10 +69,14 @@ def test_the_qr_code_points_to_the_verification_page(member, client):
     url = f"http://127.0.0.1:8000/verify/{document.code}/"
     reader = PdfReader(io.BytesIO(content))
     assert url in reader.pages[0].extract_text().replace("\n", "")
-    (embedded,) = list(reader.pages[0].images)
     expected = Image.open(io.BytesIO(base64.b64decode(qr_png_data_uri(url).split(",", 1)[1])))
-    actual = Image.open(io.BytesIO(embedded.data))
-    assert actual.convert("L").resize(expected.size).tobytes() == expected.convert("L").tobytes()
+    expected = expected.convert("L").tobytes()
+    shown = [Image.open(io.BytesIO(image.data)) for image in reader.pages[0].images]
+    assert any(
+        image.size[0] == image.size[1]  # the QR code beside the region's logo
+        and image.convert("L").resize((int(len(expected) ** 0.5),) * 2).tobytes() == expected
+        for image in shown
+    )
     assert client.get(f"/verify/{document.code}/").status_code == 200
 
 
@@ -168,9 +172,8 @@ def _footers(pdf):
 
 @pytest.mark.parametrize(
     "extra_entries, renders",
-    # 3 and 43 entries: 1 and 2 pages, as expected. 123: the sections after the credits
-    # take a fifth page where 4 were expected, so it is rendered again.
-    [(0, 1), (40, 1), (120, 2)],
+    # 3, 43 and 93 entries: 1, 2 and 4 pages, as expected (a wrong guess: below).
+    [(0, 1), (40, 1), (90, 1)],
 )
 def test_every_page_gives_the_real_page_count_and_a_right_guess_lays_out_once(
     member, extra_entries, renders, django_user_model
@@ -190,3 +193,20 @@ def test_every_page_gives_the_real_page_count_and_a_right_guess_lays_out_once(
     guess = expected_pages(len(transcript.entries))
     assert create.call_count == renders == (1 if guess == pages else 2), (guess, pages)
     assert not any("<pdf:pagecount>" in call.args[0] for call in create.call_args_list)
+
+
+def test_a_wrong_guess_of_pages_is_rendered_again_with_the_real_count(member, monkeypatch):
+    from unittest import mock
+
+    from xhtml2pdf import pisa
+
+    from dj_learning.credits import documents
+
+    monkeypatch.setattr(documents, "FIRST_PAGE_ENTRIES", 1)
+    monkeypatch.setattr(documents, "ENTRIES_PER_PAGE", 1)
+    transcript = services.transcript(member)
+    assert expected_pages(len(transcript.entries)) > 1
+    with mock.patch.object(pisa, "CreatePDF", wraps=pisa.CreatePDF) as create:
+        pdf = transcript_pdf(transcript)
+    assert create.call_count == 2
+    assert _footers(pdf) == [[("1", "1")]]

@@ -16,7 +16,9 @@ from dj_learning.quizzes.models import Question, QuestionBank, QuestionCategory,
 
 BANK = "党员学习题库"
 QUIZ_MODULE = "new-development-philosophy"
-QUIZ_QUESTIONS = ["新发展理念-01", "新发展理念-02", "新发展理念-05", "新发展理念-08"]
+# Right answers at different positions (the third option, the fourth, "false", a blank),
+# and options shuffled per attempt: answering one position everywhere does not pass.
+QUIZ_QUESTIONS = ["新发展理念-01", "新发展理念-02", "新发展理念-06", "新发展理念-08"]
 
 
 def load(fixtures_dir: Path):
@@ -38,9 +40,7 @@ def load(fixtures_dir: Path):
                 pass_percent=60,
                 attempts_allowed=3,
                 time_limit_minutes=15,
-                review="immediately",
                 shuffle_questions=False,
-                shuffle_options=False,
             )
     year = study_year()
     title = f"{year}年度党员学习考试"

@@ -61,7 +61,18 @@ def route_to_child(parent, request, path_components, base):
     return Page.route(parent, request, path_components)
 
 
-class AbstractCourseCatalogPage(Page):
+class RegionTitleMixin:
+    """In the admin (page search, moderation lists, page choosers, breadcrumbs) the title
+    names the region whose site holds the page, so that two regions' copies of a course
+    are told apart: "新时代理论学习 · 一区". Only when more than one region has a site."""
+
+    def get_admin_display_title(self):
+        from dj_learning.orgs.regions import region_of_page, with_region
+
+        return with_region(super().get_admin_display_title(), region_of_page(self))
+
+
+class AbstractCourseCatalogPage(RegionTitleMixin, Page):
     """Lists the courses below it, with filters and search."""
 
     intro = RichTextField(_("introduction"), blank=True)
@@ -103,7 +114,7 @@ class CourseTopic(TaggedItemBase):
     )
 
 
-class AbstractCoursePage(Page):
+class AbstractCoursePage(RegionTitleMixin, Page):
     """A course: summary, cover, topics, and its modules (the child pages) in order."""
 
     summary = models.TextField(_("summary"), blank=True)
@@ -199,7 +210,7 @@ class ModulePageForm(WagtailAdminPageForm):
         return cleaned
 
 
-class AbstractModulePage(Page):
+class AbstractModulePage(RegionTitleMixin, Page):
     """A module of a course: required or elective, worth credits, made of lessons."""
 
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REQUIRED)

@@ -24,6 +24,7 @@ from dj_learning.registry import Registry
 
 from . import completion, outline, signals
 from .models import (
+    AbstractCoursePage,
     AbstractModulePage,
     CourseEnrollment,
     Kind,
@@ -148,6 +149,32 @@ def plan_module_ids(plan):
 def can_enrol(member, course):
     """May ``member`` enrol in ``course``? A course offered by a unit is for its subtree."""
     return course.unit_id is None or member.unit.path.startswith(course.unit.path)
+
+
+def modules_open_to(member, module_ids):
+    """The ids among ``module_ids`` of live modules meant for ``member``: in a course
+    offered to the member's unit (by it, a unit above, or everyone) or in their plan.
+
+    Another region's copy of a module is not among them. A fixed number of queries.
+    """
+    from wagtail.models import Page
+
+    from dj_learning.orgs.models import Unit
+
+    if not module_ids:
+        return set()
+    modules = dict(Page.objects.live().filter(pk__in=module_ids).values_list("path", "pk"))
+    parents = {path[: -Page.steplen]: pk for path, pk in modules.items()}
+    units = set(
+        Unit.objects.filter(path__in=member.unit.ancestor_paths()).values_list("pk", flat=True)
+    )
+    opened = {
+        parents[course.path]
+        for course in Page.objects.filter(path__in=parents).specific()
+        if isinstance(course, AbstractCoursePage)
+        and (course.unit_id is None or course.unit_id in units)
+    }
+    return opened | (set(plan_module_ids(plan_for(member))) & set(modules.values()))
 
 
 def enrol(member, course):

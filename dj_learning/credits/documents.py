@@ -8,11 +8,12 @@ from . import services
 
 TEMPLATE = "dj_learning/credits/transcript_pdf.html"
 #: How the default template fills A4 with one-line entries: the first page holds
-#: 23 entries before the verification block moves to a second page; each page
-#: after it about 36.5 (measured). Longer titles take more room; then the guess
-#: is short and the PDF is rendered twice (see ``render_pdf``).
-FIRST_PAGE_ENTRIES = 23
-ENTRIES_PER_PAGE = 36.5
+#: 12 entries (below the letterhead and the member's details, with the demo's quiz
+#: and points sections) before the verification, signature and seal block moves to
+#: a second page; each page after it about 38 (measured). Longer titles take more
+#: room; then the guess is short and the PDF is rendered twice (see ``render_pdf``).
+FIRST_PAGE_ENTRIES = 12
+ENTRIES_PER_PAGE = 38
 
 
 def expected_pages(entries):
@@ -64,6 +65,7 @@ def transcript_pdf(transcript, *, request=None, document=None):
             "verify_url": url,
             "qr": qr_png_data_uri(url),
             "region": region,
+            "letterhead": services.letterhead(transcript.member),
             # The letterhead: the region's site, else the region, else the member's top unit.
             "site_name": (site.site_name if site else "")
             or (region.name if region else transcript.member.unit.get_root().name),

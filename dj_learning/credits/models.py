@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dj_learning.courses.models import Kind
 from dj_learning.review.models import AbstractReviewRequest
@@ -20,7 +21,7 @@ class CreditEntry(models.Model):
     class Source(models.TextChoices):
         MODULE = "module", _("Module completed")
         OFFLINE = "offline", _("Offline training")
-        ADJUSTMENT = "adjustment", _("Adjustment")
+        ADJUSTMENT = "adjustment", pgettext_lazy("credits", "Adjustment")
 
     member = models.ForeignKey(
         "learning_members.Member", on_delete=models.CASCADE, related_name="credit_entries"

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from dj_learning.conf import settings
 from dj_learning.courses import services as courses
@@ -120,7 +121,7 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
         kind=kind,
         amount=amount,
         source=CreditEntry.Source.ADJUSTMENT,
-        title=_("Adjustment"),
+        title=pgettext("credits", "Adjustment"),
         reason=reason,
         created_by=by,
         earned_on=earned_on or timezone.localdate(),
@@ -133,6 +134,21 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
 #: Extra sections other apps add to the transcript (quiz results, points), by name,
 #: from their ``ready()``: each a callable ``(member, year) -> TranscriptSection | None``.
 sections = Registry("transcript sections")
+
+#: Who prints the transcript's letterhead: callables ``(member) -> dict`` giving any of
+#: ``name`` (the region's name), ``logo`` and ``seal`` (images as ``data:`` URIs); the
+#: themes app registers the region theme's. Later entries fill what earlier ones left.
+letterheads = Registry("transcript letterheads")
+
+
+def letterhead(member):
+    """The transcript's letterhead for ``member``: ``{"name", "logo", "seal"}``."""
+    found = {"name": "", "logo": "", "seal": ""}
+    for provide in letterheads.values():
+        for key, value in (provide(member) or {}).items():
+            if value and not found.get(key):
+                found[key] = value
+    return found
 
 
 @dataclass

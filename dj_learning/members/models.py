@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dj_learning.review.models import AbstractReviewRequest
 
@@ -126,7 +127,7 @@ class RecordChange(AbstractReviewRequest):
 
     class Kind(models.TextChoices):
         CREATE = "create", _("New record")
-        UPDATE = "update", _("Change")
+        UPDATE = "update", pgettext_lazy("record change", "Change")
         TRANSFER = "transfer", _("Transfer")
         CORRECTION = "correction", _("Correction requested by the member")
 

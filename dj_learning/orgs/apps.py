@@ -7,3 +7,8 @@ class OrgsConfig(AppConfig):
     label = "learning_orgs"
     verbose_name = _("Organization")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import regions
+
+        regions.connect()

@@ -9,7 +9,8 @@ export answers the same question through ``orgs.scope``:
   ``roles`` grants the listed ``actions``; an object is within reach when its
   unit lies in the subtree of one of those roles.
 - ``ScopedModelViewSet`` builds its list from the policy (filters, search and
-  CSV/XLSX export see only rows in scope), answers 404 for edit, delete and
+  CSV/XLSX export see only rows in scope; a "Region" column names each row's
+  region), answers 404 for edit, delete and
   history views of objects out of scope, exactly like missing ones, offers
   only in-scope units in its forms (``ScopedUnitForm``) and filters its list
   by a unit of the subtree (``UnitFilter``).
@@ -28,13 +29,14 @@ from django.utils.timezone import is_aware, localtime, make_naive
 from django.utils.translation import gettext_lazy
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
-from . import scope
+from . import regions, scope
 
 
 class ScopePolicy(BasePermissionPolicy):
@@ -116,6 +118,16 @@ class UnitFilter(django_filters.ModelChoiceFilter):
         return queryset.filter(**{f"{self.field_name}__path__startswith": value.path})
 
 
+def region_column(unit_field="unit"):
+    """A list column naming the region of each row's unit (no query per row)."""
+
+    def region(instance):
+        unit = reduce(getattr, unit_field.split("__"), instance)
+        return regions.region_name(unit.path) if unit is not None else ""
+
+    return Column("region", label=gettext_lazy("Region"), accessor=region)
+
+
 class ScopedObjectMixin:
     """Edit, delete and history views look the object up among the rows in scope (404 if not)."""
 
@@ -126,7 +138,8 @@ class ScopedObjectMixin:
         queryset = self.permission_policy.instances_user_has_any_permission_for(
             self.request.user, actions
         )
-        return queryset.select_related(*self.select_related).prefetch_related(
+        unit_field = self.permission_policy.unit_field
+        return queryset.select_related(unit_field, *self.select_related).prefetch_related(
             *self.prefetch_related
         )
 
@@ -206,7 +219,14 @@ class ScopedModelViewSet(ModelViewSet):
         if self.export_text is not None:
             preprocess[str] = {"csv": self.export_text, "xlsx": self.export_text}
         kwargs.setdefault("custom_value_preprocess", preprocess)
-        return super().get_index_view_kwargs(**kwargs)
+        view_kwargs = super().get_index_view_kwargs(**kwargs)
+        # Every list names each row's region, so that two regions' rows are told apart.
+        if isinstance(view_kwargs.get("list_display"), (list, tuple)):
+            view_kwargs["list_display"] = [
+                *view_kwargs["list_display"],
+                region_column(policy.unit_field),
+            ]
+        return view_kwargs
 
     def register_admin_url_finder(self):
         # Without an edit view there is no edit URL to find (the log would link to nothing).

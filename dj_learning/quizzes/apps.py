@@ -9,9 +9,10 @@ class QuizzesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from dj_learning import embed
         from dj_learning.courses import completion
 
-        from . import services
+        from . import services, widgets
 
         # A module with a quiz completes only once its quiz is passed.
         completion.requirements.register("quizzes.quiz_passed", services.module_quiz_passed)
@@ -19,3 +20,9 @@ class QuizzesConfig(AppConfig):
             from dj_learning.credits.services import sections
 
             sections.register("quizzes.results", services.transcript_section)
+        embed.register(
+            "quizzes-due",
+            widgets.quizzes_due,
+            title=_("Quizzes due"),
+            template="dj_learning/quizzes/embed/quizzes_due.html",
+        )

@@ -182,7 +182,8 @@ def shuffled(questions, seed, *, shuffle_questions=True, shuffle_options=True):
     """The attempt's questions in the order a member sees them, numbered from 1.
 
     ``questions`` are snapshot dicts without positions. The same seed gives
-    the same order, so an attempt's order can be rebuilt from its seed.
+    the same order, so an attempt's order can be rebuilt from its seed. A
+    choice question with ``"keep_order"`` keeps its options in order.
     """
     rng = random.Random(seed)
     questions = [dict(q, data=dict(q.get("data") or {})) for q in questions]
@@ -191,7 +192,11 @@ def shuffled(questions, seed, *, shuffle_questions=True, shuffle_options=True):
     for position, question in enumerate(questions, 1):
         question["position"] = position
         data = question["data"]
-        if question["kind"] in (QuestionKind.SINGLE, QuestionKind.MULTIPLE) and shuffle_options:
+        if (
+            question["kind"] in (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+            and shuffle_options
+            and not question.get("keep_order")
+        ):
             options = list(data["options"])
             rng.shuffle(options)
             data["options"] = options

@@ -253,6 +253,15 @@ class Question(index.Indexed, models.Model):
         validators=[MinValueValidator(Decimal("0"))],
     )
     explanation = models.TextField(_("explanation"), blank=True)
+    keep_option_order = models.BooleanField(
+        _("keep the options in this order"),
+        default=False,
+        help_text=_(
+            "Choice questions: the options are shuffled for each attempt when the quiz "
+            "shuffles options. Tick this when their order matters, e.g. a last option "
+            "“all of the above”."
+        ),
+    )
     image = models.ForeignKey(
         get_image_model_string(),
         verbose_name=_("image"),
@@ -283,6 +292,7 @@ class Question(index.Indexed, models.Model):
         FieldPanel("text"),
         FieldPanel("image"),
         FieldPanel("data"),
+        FieldPanel("keep_option_order"),
         FieldPanel("explanation"),
         FieldPanel("tags"),
     ]
@@ -326,6 +336,7 @@ class GradingPolicy(models.TextChoices):
 
 
 class ReviewPolicy(models.TextChoices):
+    FINISHED = "finished", _("When no attempt is left or the quiz has closed")
     IMMEDIATELY = "immediately", _("Immediately after grading")
     AFTER_CLOSE = "after_close", _("After the quiz closes")
     NEVER = "never", _("Never")
@@ -379,10 +390,24 @@ class Quiz(ClusterableModel):
         _("show answers and explanations"),
         max_length=12,
         choices=ReviewPolicy.choices,
-        default=ReviewPolicy.IMMEDIATELY,
+        default=ReviewPolicy.FINISHED,
+        help_text=_(
+            "When a member may read the right answers and explanations of a graded attempt. "
+            "Shown while attempts remain, they let a member who failed copy the key into the "
+            "next attempt; “when no attempt is left or the quiz has closed” prevents that. "
+            "“After the quiz closes”: after its close date (or, without one, when no attempt "
+            "is left)."
+        ),
     )
     shuffle_questions = models.BooleanField(_("shuffle questions"), default=True)
-    shuffle_options = models.BooleanField(_("shuffle options"), default=True)
+    shuffle_options = models.BooleanField(
+        _("shuffle options"),
+        default=True,
+        help_text=_(
+            "Each attempt shows the options of choice questions in its own order, except in "
+            "questions marked “keep the options in this order”."
+        ),
+    )
     live = models.BooleanField(_("open to members"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from dj_learning.conf import settings
 from dj_learning.courses import services as courses
+from dj_learning.members.services import person_name
 
 from . import grading, signals
 from .models import (
@@ -82,6 +83,7 @@ def _question_snapshot(question):
         "text": question.text,
         "points": str(question.points),
         "explanation": question.explanation,
+        "keep_order": question.keep_option_order,
         "image": image,
         "data": question.data,
     }
@@ -127,6 +129,17 @@ def draw_questions(quiz, seed):
     return [_question_snapshot(by_pk[pk]) for pk in chosen if pk in by_pk]
 
 
+def attempt_questions(quiz, seed):
+    """The questions of an attempt with ``seed``, drawn and in the order the member sees
+    them: shuffled as the quiz says, options too except in questions that keep their order."""
+    return grading.shuffled(
+        draw_questions(quiz, seed),
+        seed,
+        shuffle_questions=quiz.shuffle_questions,
+        shuffle_options=quiz.shuffle_options,
+    )
+
+
 # -- Who may take a quiz ----------------------------------------------------------------
 
 
@@ -153,19 +166,57 @@ def refusal(member, quiz, now=None):
 
 
 def visible_to(member, quiz):
-    """May ``member`` see the quiz's start page (not necessarily start it)?"""
+    """May ``member`` see the quiz's start page (not necessarily start it)?
+
+    A module's quiz is for the members the module is for (its course's region and
+    audience, or their plan); an exam for its unit's subtree.
+    """
     if member is None or not quiz.live:
         return False
+    if quiz.module_id:
+        return quiz.module_id in courses.modules_open_to(member, [quiz.module_id])
     return quiz.unit_id is None or member.unit.path.startswith(quiz.unit.path)
 
 
 def quizzes_for(member):
-    """The live quizzes open to ``member``'s unit, module quizzes and exams, newest first."""
-    return list(
+    """The live quizzes meant for ``member``, newest first: exams for their unit's subtree
+    and the quizzes of modules open to them (not another region's copy)."""
+    quizzes = list(
         Quiz.objects.filter(live=True)
         .filter(Q(unit__isnull=True) | Q(unit__path__in=member.unit.ancestor_paths()))
         .order_by("-created_at")
     )
+    modules = courses.modules_open_to(member, [q.module_id for q in quizzes if q.module_id])
+    return [q for q in quizzes if q.module_id is None or q.module_id in modules]
+
+
+def due_for(member, now=None, limit=5):
+    """The quizzes ``member`` still has to pass and may take now, closing soonest first
+    (those without a close date last): ``[(quiz, attempts_left or None)]``. Two queries
+    beside ``quizzes_for``, however many quizzes."""
+    now = now or timezone.now()
+    quizzes = [
+        q
+        for q in quizzes_for(member)
+        if (q.opens_at is None or q.opens_at <= now) and (q.closes_at is None or now < q.closes_at)
+    ]
+    used, passed = {}, set()
+    for quiz_id, was_passed in Attempt.objects.filter(
+        member=member, quiz__in=[q.pk for q in quizzes]
+    ).values_list("quiz_id", "passed"):
+        used[quiz_id] = used.get(quiz_id, 0) + 1
+        if was_passed:
+            passed.add(quiz_id)
+    due = []
+    for quiz in quizzes:
+        left = (
+            max(0, quiz.attempts_allowed - used.get(quiz.pk, 0)) if quiz.attempts_allowed else None
+        )
+        if quiz.pk not in passed and left != 0:
+            due.append((quiz, left))
+    far = now + timedelta(days=36500)
+    due.sort(key=lambda row: (row[0].closes_at or far, row[0].title))
+    return due[:limit]
 
 
 # -- Attempts ----------------------------------------------------------------------------
@@ -275,12 +326,7 @@ def start(member, quiz, now=None):
             if quiz.attempts_allowed and len(attempts) >= quiz.attempts_allowed:
                 raise QuizError(_("You have used all your attempts at this quiz."))
             seed = secrets.randbits(48)
-            questions = grading.shuffled(
-                draw_questions(quiz, seed),
-                seed,
-                shuffle_questions=quiz.shuffle_questions,
-                shuffle_options=quiz.shuffle_options,
-            )
+            questions = attempt_questions(quiz, seed)
             if not questions:
                 raise QuizError(_("This quiz has no questions yet."))
             deadline = None
@@ -523,9 +569,11 @@ def after_pass(attempt_id, now=None):
 def review_allowed(attempt, now=None):
     """May the member see the right answers and explanations of ``attempt`` now?
 
-    Never before the attempt is graded. "After the quiz closes" means after
-    its close date; a quiz without one shows them once the member has no
-    attempts left.
+    Never before the attempt is graded. "When finished" (the default) means
+    once the member has no attempt left or the quiz has closed, so that a
+    member who failed cannot copy the key into the next attempt. "After the
+    quiz closes" means after its close date; a quiz without one shows them
+    once the member has no attempts left.
     """
     if attempt.state != AttemptState.GRADED:
         return False
@@ -535,8 +583,11 @@ def review_allowed(attempt, now=None):
     if quiz.review == ReviewPolicy.NEVER:
         return False
     now = now or timezone.now()
-    if quiz.closes_at:
-        return now >= quiz.closes_at
+    closed = bool(quiz.closes_at) and now >= quiz.closes_at
+    if quiz.review == ReviewPolicy.FINISHED and closed:
+        return True
+    if quiz.review == ReviewPolicy.AFTER_CLOSE and quiz.closes_at:
+        return closed
     if not quiz.attempts_allowed:
         return False
     used = Attempt.objects.filter(quiz=quiz, member_id=attempt.member_id).count()
@@ -651,7 +702,7 @@ def mark(answer_id, *, score, comment="", marker, now=None):
         answer.score = score
         answer.marking = {
             "by": marker.pk,
-            "name": marker.get_full_name() or marker.get_username(),
+            "name": person_name(marker),
             "at": now.isoformat(),
             "comment": comment,
         }

@@ -6,6 +6,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -13,10 +14,24 @@ from . import admin_views
 from .models import Question, QuestionBank, QuestionCategory, Quiz
 
 
+def _quiz_region(quiz):
+    from dj_learning.orgs.regions import region_name, region_of_page
+
+    if quiz.unit_id:
+        return region_name(quiz.unit.path)
+    return region_of_page(quiz.module) if quiz.module_id else ""
+
+
+def _bank_region(bank):
+    from dj_learning.orgs.regions import region_name
+
+    return region_name(bank.unit.path) if bank.unit_id else ""
+
+
 class QuestionBankViewSet(SnippetViewSet):
     model = QuestionBank
     icon = "folder-open-inverse"
-    list_display = ["name", "unit"]
+    list_display = ["name", "unit", Column("region", label=_("Region"), accessor=_bank_region)]
     search_fields = ["name"]
 
 
@@ -37,7 +52,14 @@ class QuestionViewSet(SnippetViewSet):
 class QuizViewSet(SnippetViewSet):
     model = Quiz
     icon = "tasks"
-    list_display = ["title", "module", "attempts_allowed", "pass_percent", "live"]
+    list_display = [
+        "title",
+        "module",
+        Column("region", label=_("Region"), accessor=_quiz_region),
+        "attempts_allowed",
+        "pass_percent",
+        "live",
+    ]
     list_filter = ["live"]
 
 

@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.forms import inlineformset_factory
+from django.http import JsonResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -30,7 +31,7 @@ from wagtail.log_actions import log
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.members.services import person_name
-from dj_learning.orgs import scope
+from dj_learning.orgs import regions, scope
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
@@ -340,32 +341,76 @@ def redemption_decide(request, pk):
 # -- Awards from transcripts ------------------------------------------------------------------
 
 
+class ItemChoiceField(forms.ModelChoiceField):
+    """Catalog items named with their region, so that two regions' items are told apart."""
+
+    def label_from_instance(self, obj):
+        return regions.with_region(obj.title, regions.region_name(obj.unit.path))
+
+
 class AwardForm(forms.Form):
     unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
     year = forms.TypedChoiceField(label=gettext_lazy("Study year"), coerce=int, choices=())
     criterion = forms.ChoiceField(
-        label=gettext_lazy("Members who"), choices=TranscriptAward.Criterion.choices
+        label=gettext_lazy("Members who"),
+        choices=TranscriptAward.Criterion.choices,
+        widget=forms.RadioSelect,
+        initial=TranscriptAward.Criterion.MET,
     )
-    top_n = forms.IntegerField(label=gettext_lazy("N"), min_value=1, required=False)
+    top_n = forms.IntegerField(
+        label=gettext_lazy("How many members (N)"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy(
+            "The N members of the unit with the most credits in the study year are awarded."
+        ),
+    )
     min_credits = forms.DecimalField(
-        label=gettext_lazy("X credits"),
+        label=gettext_lazy("Credits at least (X)"),
         min_value=0,
         max_digits=6,
         decimal_places=2,
         required=False,
+        help_text=gettext_lazy(
+            "Every member of the unit with X credits or more in the study year is awarded."
+        ),
     )
-    points = forms.IntegerField(label=gettext_lazy("Points"), min_value=1, required=False)
-    item = forms.ModelChoiceField(
-        label=gettext_lazy("or a catalog item"), queryset=None, required=False
+    points = forms.IntegerField(
+        label=gettext_lazy("Points"),
+        min_value=1,
+        required=False,
+        help_text=gettext_lazy("Points each member receives; or choose a catalog item below."),
     )
-    reason = forms.CharField(label=gettext_lazy("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+    item = ItemChoiceField(
+        label=gettext_lazy("or a catalog item"),
+        queryset=None,
+        required=False,
+        help_text=gettext_lazy("Each member receives one, with a pick-up code."),
+    )
+    reason = forms.CharField(
+        label=gettext_lazy("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=gettext_lazy("Shown to the members in their points history."),
+    )
+    #: The fields shown only when their criterion is chosen (the rest of the form always).
+    criterion_fields = {"top_n": "top", "min_credits": "min_credits"}
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = scope.visible_units(user, roles=ADMIN_ROLES).order_by("path")
-        self.fields["item"].queryset = _in_scope(user, CatalogItem, "change").filter(active=True)
+        self.fields["item"].queryset = (
+            _in_scope(user, CatalogItem, "change")
+            .filter(active=True)
+            .select_related("unit")
+            .order_by("unit__path", "title")
+        )
         self.fields["year"].choices = [(y, y) for y in recent_years()]
         self.fields["year"].initial = year_or_current(None)
+
+    def rows(self):
+        """``(bound field, criterion or None)``: the template shows a criterion's field only
+        while that criterion is chosen (CSS, no JavaScript needed)."""
+        return [(field, self.criterion_fields.get(field.name)) for field in self]
 
     def clean(self):
         data = super().clean()
@@ -403,7 +448,7 @@ def award_new(request):
             form.add_error(None, str(error))
         else:
             log(award, "wagtail.create", user=request.user)
-            messages.success(request, _("The award is running; refresh to see its progress."))
+            messages.success(request, _("The award is running; its progress shows below."))
             return redirect("learning_points_awards:detail", award.pk)
     return render(
         request,
@@ -442,6 +487,24 @@ def award_detail(request, pk):
                 request.GET.get("p")
             ),
         },
+    )
+
+
+def award_progress(request, pk):
+    """The progress of an award as JSON, for its page to update itself while the job runs."""
+    _require(request.user, TranscriptAward, "view")
+    award = get_object_or_404(_in_scope(request.user, TranscriptAward, "view"), pk=pk)
+    return JsonResponse(
+        {
+            "done": award.done,
+            "total": award.total,
+            "percent": award.percent,
+            "status": award.status,
+            "status_label": award.get_status_display(),
+            "error": award.error,
+            "finished": award.status
+            in (TranscriptAward.Status.DONE, TranscriptAward.Status.FAILED),
+        }
     )
 
 
@@ -517,7 +580,10 @@ class AwardViewSet(PointsViewSet):
         return super().get_index_view_kwargs(inspect_url_name=self.get_url_name("detail"), **kwargs)
 
     def get_extra_urlpatterns(self):
-        return [path("<int:pk>/", award_detail, name="detail")]
+        return [
+            path("<int:pk>/", award_detail, name="detail"),
+            path("<int:pk>/progress/", award_progress, name="progress"),
+        ]
 
 
 class PointsGroup(ModelViewSetGroup):

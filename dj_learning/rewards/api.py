@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
 
 from dj_learning.api_schema import MAX_INT, Id, Text, errors
@@ -61,7 +61,10 @@ class ItemOut(Schema):
     cost: int
     stock: int
     per_member_limit: int | None
+    starts_at: datetime | None
     ends_at: datetime | None
+    can_redeem: bool
+    refusal: str | None = Field(None, description="Why the caller cannot redeem it now")
 
 
 class RedemptionOut(Schema):
@@ -182,9 +185,13 @@ def my_catalog(request):
             "cost": item.cost,
             "stock": item.stock,
             "per_member_limit": item.per_member_limit,
+            "starts_at": item.starts_at,
             "ends_at": item.ends_at,
+            "can_redeem": offer.can_redeem,
+            "refusal": offer.refusal,
         }
-        for item in services.catalog_for(_own(request))
+        for offer in services.offers_for(_own(request))
+        for item in [offer.item]
     ]
 
 

@@ -33,3 +33,9 @@ class RewardsConfig(AppConfig):
             title=_("Leaderboard"),
             template="dj_learning/rewards/embed/leaderboard.html",
         )
+        embed.register(
+            "points",
+            widgets.points,
+            title=_("My points"),
+            template="dj_learning/rewards/embed/points.html",
+        )

@@ -12,13 +12,14 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail.images import get_image_model_string
 
 
 class Action(models.TextChoices):
     """What a member did to earn points; each rule is for one action."""
 
-    LESSON_STUDIED = "lesson_studied", _("Lesson studied")
+    LESSON_STUDIED = "lesson_studied", pgettext_lazy("points source", "Lesson studied")
     MODULE_COMPLETED = "module_completed", _("Module completed")
     QUIZ_PASSED = "quiz_passed", _("Quiz passed")
     FULL_MARKS = "full_marks", _("Quiz passed with full marks")
@@ -139,9 +140,9 @@ class PointEntry(models.Model):
     class Kind(models.TextChoices):
         EARNED = "earned", _("Earned")
         AWARD = "award", _("Award")
-        ADJUSTMENT = "adjustment", _("Adjustment")
+        ADJUSTMENT = "adjustment", pgettext_lazy("points", "Adjustment")
         REDEMPTION = "redemption", _("Redemption")
-        REFUND = "refund", _("Refund")
+        REFUND = "refund", pgettext_lazy("points", "Refund")
 
     #: Kinds that count towards lifetime points and leaderboards.
     EARNING = (Kind.EARNED, Kind.AWARD, Kind.ADJUSTMENT)

@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
 
@@ -235,7 +235,7 @@ def adjust(member, amount, *, reason, by):
             amount,
             kind=PointEntry.Kind.ADJUSTMENT,
             action=Action.MANUAL,
-            title=_("Adjustment"),
+            title=pgettext("points", "Adjustment"),
             by=by,
             reason=reason,
         )
@@ -248,6 +248,31 @@ def balance_of(member):
     """``(balance, lifetime, hidden)`` in one query; zeros for a member who never earned."""
     row = Balance.objects.filter(pk=member.pk).values_list("balance", "lifetime", "hidden").first()
     return row or (0, 0, False)
+
+
+STREAK_DAYS = 366
+
+
+def streak(member, now=None):
+    """Days in a row, up to today, on which ``member`` earned points (studying, passing a
+    quiz, signing in): today counts once earned, and a streak still running from
+    yesterday is not broken before today ends. One query."""
+    today = local_day(now)
+    days = set(
+        PointEntry.objects.filter(
+            member=member,
+            kind=PointEntry.Kind.EARNED,
+            day__gt=today - timedelta(days=STREAK_DAYS),
+        )
+        .values_list("day", flat=True)
+        .distinct()
+    )
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
 
 
 def history(member):
@@ -376,19 +401,107 @@ def catalog_for(member, now=None):
     """The active items of the member's region (and the units above it), in their period."""
     now = now or timezone.now()
     return (
-        CatalogItem.objects.filter(active=True, unit__path__in=member.unit.ancestor_paths())
+        _catalog(member)
         .filter(Q(starts_at__isnull=True) | Q(starts_at__lte=now))
         .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    )
+
+
+def _catalog(member):
+    return (
+        CatalogItem.objects.filter(active=True, unit__path__in=member.unit.ancestor_paths())
         .select_related("image")
         .order_by("cost", "title")
+    )
+
+
+def refusal(item, *, balance, taken, now=None):
+    """Why a member with ``balance`` points, who holds ``taken`` (not cancelled)
+    redemptions of ``item``, may not redeem it now (a message), or ``None``.
+
+    The one rule the catalog (a greyed-out item says why) and ``redeem`` share.
+    """
+    now = now or timezone.now()
+    if item.starts_at and item.starts_at > now:
+        return _("Available from %(when)s.") % {
+            "when": timezone.localtime(item.starts_at).strftime("%Y-%m-%d %H:%M")
+        }
+    if item.ends_at and item.ends_at <= now:
+        return _("This item is not available to you.")
+    if item.stock < 1:
+        return _("Sorry, “%(title)s” is out of stock.") % {"title": item.title}
+    if item.per_member_limit is not None and taken >= item.per_member_limit:
+        return _("Limit reached: you may redeem “%(title)s” at most %(limit)s times.") % {
+            "title": item.title,
+            "limit": item.per_member_limit,
+        }
+    if balance < item.cost:
+        return _("You need %(cost)s points; you have %(balance)s.") % {
+            "cost": item.cost,
+            "balance": balance,
+        }
+    return None
+
+
+@dataclass
+class Offer:
+    """A catalog item as one member sees it: ``refusal`` says why it cannot be redeemed."""
+
+    item: CatalogItem
+    refusal: str | None
+    taken: int = 0
+
+    @property
+    def can_redeem(self):
+        return self.refusal is None
+
+
+def _taken(member, items=None):
+    redemptions = Redemption.objects.filter(member=member).exclude(
+        status=Redemption.Status.CANCELLED
+    )
+    if items is not None:
+        redemptions = redemptions.filter(item__in=items)
+    counts = redemptions.order_by().values("item").annotate(n=Count("pk"))
+    return dict(counts.values_list("item", "n"))
+
+
+def offers_for(member, now=None):
+    """The catalog as ``member`` sees it: the items in their period and those to come, each
+    with the reason the member may not redeem it (if any). Three queries, however many items."""
+    now = now or timezone.now()
+    items = list(_catalog(member).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now)))
+    balance, _lifetime, _hidden = balance_of(member)
+    taken = _taken(member)
+    return [
+        Offer(
+            item=item,
+            refusal=refusal(item, balance=balance, taken=taken.get(item.pk, 0), now=now),
+            taken=taken.get(item.pk, 0),
+        )
+        for item in items
+    ]
+
+
+def offer(member, item_id, now=None):
+    """One item of ``member``'s catalog as ``offers_for`` sees it, or ``None``."""
+    now = now or timezone.now()
+    item = _catalog(member).filter(pk=item_id).filter(Q(ends_at__isnull=True) | Q(ends_at__gt=now))
+    item = item.first()
+    if item is None:
+        return None
+    balance, _lifetime, _hidden = balance_of(member)
+    taken = _taken(member, [item]).get(item.pk, 0)
+    return Offer(
+        item=item, refusal=refusal(item, balance=balance, taken=taken, now=now), taken=taken
     )
 
 
 def redeem(member, item_id, now=None):
     """Exchange points for one item: stock and points move together, or neither does.
 
-    Raises ``PointsError`` with a message for the member. Exact under
-    concurrent requests: the item's row is locked, then the member's balance.
+    Raises ``PointsError`` with a message for the member (``refusal``). Exact
+    under concurrent requests: the item's row is locked, then the member's balance.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -396,24 +509,13 @@ def redeem(member, item_id, now=None):
         if item is None:
             raise PointsError(_("This item is not available to you."))
         if item.stock < 1:
-            raise PointsError(_("Sorry, “%(title)s” is out of stock.") % {"title": item.title})
+            raise PointsError(refusal(item, balance=0, taken=0, now=now))
         balance = _lock_balance(member.pk)
-        if balance.balance < item.cost:
-            raise PointsError(
-                _("You need %(cost)s points; you have %(balance)s.")
-                % {"cost": item.cost, "balance": balance.balance}
-            )
+        taken = 0
         if item.per_member_limit is not None:
-            taken = (
-                Redemption.objects.filter(member=member, item=item)
-                .exclude(status=Redemption.Status.CANCELLED)
-                .count()
-            )
-            if taken >= item.per_member_limit:
-                raise PointsError(
-                    _("You may redeem “%(title)s” at most %(limit)s times.")
-                    % {"title": item.title, "limit": item.per_member_limit}
-                )
+            taken = _taken(member, [item]).get(item.pk, 0)
+        if reason := refusal(item, balance=balance.balance, taken=taken, now=now):
+            raise PointsError(reason)
         CatalogItem.objects.filter(pk=item.pk).update(stock=F("stock") - 1)
         redemption = Redemption.objects.create(
             member=member, item=item, title=item.title, cost=item.cost

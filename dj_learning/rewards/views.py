@@ -71,7 +71,28 @@ def catalog(request):
     return render(
         request,
         "dj_learning/rewards/catalog.html",
-        {"member": member, "balance": balance, "items": services.catalog_for(member)},
+        {"member": member, "balance": balance, "offers": services.offers_for(member)},
+    )
+
+
+@login_required
+def confirm_redeem(request, item_id):
+    """The second step of redeeming (no JavaScript needed): the item, its cost and the
+    balance after; the button posts to ``redeem``. Only items of the member's catalog."""
+    member = _member(request)
+    offer = services.offer(member, item_id)
+    if offer is None:
+        raise Http404
+    balance, _lifetime, _hidden = services.balance_of(member)
+    return render(
+        request,
+        "dj_learning/rewards/confirm_redeem.html",
+        {
+            "offer": offer,
+            "item": offer.item,
+            "balance": balance,
+            "after": balance - offer.item.cost,
+        },
     )
 
 

@@ -27,3 +27,17 @@ def leaderboard(request):
     return services.leaderboard_context(
         region, period, member=member, limit=embed.limit(request, 10)
     )
+
+
+def points(request):
+    """The signed-in member's points balance and their streak of days with points earned."""
+    member = member_for(request.user)
+    if member is None:
+        return {"member": None}
+    balance, lifetime, _hidden = services.balance_of(member)
+    return {
+        "member": member,
+        "balance": balance,
+        "lifetime": lifetime,
+        "streak": services.streak(member),
+    }

@@ -309,7 +309,9 @@ def question(
 def quiz(*, questions=None, kinds=("single", "truefalse", "fill"), **fields):
     """A quiz with ``questions`` (one new question of each of ``kinds`` by default).
 
-    Questions keep their order and options by default, so tests can answer by position.
+    Questions keep their order and options by default, so tests can answer by position,
+    and answers are shown right after grading (the model's defaults are the safe ones:
+    shuffled options, answers once no attempt is left).
     """
     from dj_learning.quizzes.services import create_quiz
 
@@ -318,6 +320,7 @@ def quiz(*, questions=None, kinds=("single", "truefalse", "fill"), **fields):
         questions = [question(kind, bank=bank) for kind in kinds]
     fields.setdefault("shuffle_questions", False)
     fields.setdefault("shuffle_options", False)
+    fields.setdefault("review", "immediately")
     return create_quiz(fields.pop("title", f"测验{next(_seq)}"), questions=questions, **fields)
 
 

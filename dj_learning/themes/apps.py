@@ -42,6 +42,10 @@ class ThemesConfig(AppConfig):
                 title=_("My study"),
                 template="dj_learning/themes/embed/my_study.html",
             )
+        if apps.is_installed("dj_learning.credits"):
+            from dj_learning.credits.services import letterheads
+
+            letterheads.register("themes.region", services.transcript_letterhead)
         embed.register(
             "notices",
             widgets.notices,

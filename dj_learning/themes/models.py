@@ -77,6 +77,16 @@ class AbstractTheme(models.Model):
     home_layout = models.CharField(
         _("home page layout"), max_length=20, blank=True, choices=HomeLayout.choices
     )
+    home_parts = models.CharField(
+        _("member home parts"),
+        max_length=255,
+        blank=True,
+        help_text=_(
+            "The parts of a member's home after sign-in, in order, separated by commas, e.g. "
+            "“my-study, quizzes-due, points, upcoming-activities, notices”. Leave a part out "
+            "to drop it; empty for the site's default."
+        ),
+    )
     custom_css = models.TextField(
         _("custom CSS"),
         blank=True,
@@ -97,7 +107,12 @@ class AbstractTheme(models.Model):
             heading=_("Colours and fonts"),
         ),
         MultiFieldPanel(
-            [FieldPanel("home_layout"), FieldPanel("footer_text"), FieldPanel("custom_css")],
+            [
+                FieldPanel("home_layout"),
+                FieldPanel("home_parts"),
+                FieldPanel("footer_text"),
+                FieldPanel("custom_css"),
+            ],
             heading=_("Layout"),
         ),
     ]
@@ -108,6 +123,10 @@ class AbstractTheme(models.Model):
     def clean(self):
         super().clean()
         errors = {}
+        from .home import unknown_parts
+
+        if unknown := unknown_parts(self.home_parts):
+            errors["home_parts"] = _("No such part: %(names)s.") % {"names": ", ".join(unknown)}
         checks = [
             ("primary_colour", colours.primary_problem),
             ("accent_colour", colours.accent_problem),
@@ -133,9 +152,22 @@ class RegionTheme(AbstractTheme, BaseSiteSetting):
             "this site's widgets in a frame. Empty: no other site may."
         ),
     )
+    seal = models.ForeignKey(
+        get_image_model_string(),
+        verbose_name=_("seal"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_(
+            "The region's seal, printed in the signature area of transcripts (a PNG with a "
+            "transparent background reads best)."
+        ),
+    )
 
     panels = [
         *AbstractTheme.theme_panels,
+        FieldPanel("seal"),
         FieldPanel("embed_origins"),
         preview_panel(),
     ]

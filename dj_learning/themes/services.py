@@ -39,8 +39,9 @@ DEFAULTS = {
     "header_html": "",
     "footer_html": "",
     "home_layout": "welcome",
+    "home_parts": "",
 }
-_FIELDS = ["name", "primary_colour", "accent_colour", "font_stack", "home_layout"]
+_FIELDS = ["name", "primary_colour", "accent_colour", "font_stack", "home_layout", "home_parts"]
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class Theme:
     header_html: str = DEFAULTS["header_html"]
     footer_html: str = DEFAULTS["footer_html"]
     home_layout: str = DEFAULTS["home_layout"]
+    home_parts: str = DEFAULTS["home_parts"]
     custom_css: str = ""
     embed_origins: list = field(default_factory=list)
 
@@ -204,3 +206,31 @@ def theme_for_request(request):
 def region_theme_for_request(request):
     """The theme of the request's site alone (embedded widgets, framing rules)."""
     return resolve(site_id_for(request), None)
+
+
+def _image_data_uri(image, spec):
+    import base64
+
+    rendition = image.get_rendition(spec)
+    with rendition.file.open("rb") as handle:
+        data = handle.read()
+    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+
+
+def transcript_letterhead(member):
+    """The region theme's name, logo and seal for ``member``'s transcripts (``data:`` URIs,
+    as the PDF renderer reads no files); registered in ``credits.services.letterheads``."""
+    from .models import RegionTheme
+
+    region = member.unit.region
+    if region is None or region.site_id is None:
+        return {}
+    theme = RegionTheme.objects.select_related("logo", "seal").filter(site_id=region.site_id)
+    theme = theme.first()
+    if theme is None:
+        return {"name": region.name}
+    return {
+        "name": theme.name or region.name,
+        "logo": _image_data_uri(theme.logo, "max-240x120|format-png") if theme.logo_id else "",
+        "seal": _image_data_uri(theme.seal, "max-300x300|format-png") if theme.seal_id else "",
+    }

@@ -44,7 +44,7 @@ def test_member_passes_the_module_quiz_and_the_module_completes(
     first = page.get_by_test_id("question-1")
     first.get_by_label("创新、协调、绿色、开放、共享", exact=True).check()
     page.get_by_test_id("question-2").get_by_label("创新", exact=True).check()
-    page.get_by_test_id("question-3").locator("input[value=true]").check()
+    page.get_by_test_id("question-3").locator("input[value=false]").check()
     page.get_by_test_id("question-4").get_by_role("textbox").fill("动力")
     page.get_by_test_id("quiz-submit").click()
 

@@ -35,6 +35,11 @@ def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, li
     expect(page.get_by_test_id("points-balance")).to_have_text("85")
     expect(card.get_by_test_id("item-stock")).to_have_text("20")
     card.get_by_test_id("redeem").click()
+    # A second step, no JavaScript needed: the cost and the balance after.
+    expect(page.get_by_test_id("confirm-cost")).to_have_text("50")
+    expect(page.get_by_test_id("confirm-after")).to_have_text("35")
+    assert not Redemption.objects.exists()
+    page.get_by_test_id("confirm-redeem-button").click()
     code = Redemption.objects.get(member__user__username="member").code
     expect(page.get_by_test_id("pickup-code")).to_have_text(code)
     expect(page.locator(".djl-messages")).to_contain_text(re.compile(f"取货码.*{code}"))
@@ -66,3 +71,28 @@ def test_a_clerk_finds_a_redemption_by_its_code_and_hands_it_out(demo, live_serv
     expect(page.locator(".messages")).to_be_visible()
     page.goto(f"{base}/admin/learning/points/redemptions/?status=fulfilled")
     expect(page.locator("#listing-results tbody")).to_contain_text(code)
+
+
+def test_the_confirmation_step_works_without_javascript(region1_here, live_server, browser):
+    from dj_learning.rewards.models import CatalogItem, Redemption
+
+    context = browser.new_context(java_script_enabled=False, locale="zh-CN")
+    page = context.new_page()
+    item = CatalogItem.objects.get(title="党徽")
+    base = live_server.url
+    page.goto(f"{base}/learning/login/")
+    page.get_by_label("用户名或党员编号").fill("member")
+    page.get_by_label("密码").fill("Demo!pass2026")
+    page.get_by_role("button", name="登录").click()
+    page.goto(f"{base}/learning/rewards/")
+    page.locator(f'[data-testid="catalog-item"][data-item="{item.pk}"]').get_by_test_id(
+        "redeem"
+    ).click()
+    expect(page.get_by_test_id("confirm-balance")).to_have_text("85")
+    page.get_by_test_id("cancel-redeem").click()
+    expect(page.get_by_test_id("catalog")).to_be_visible()
+    assert not Redemption.objects.exists()
+    page.goto(f"{base}/learning/rewards/{item.pk}/")
+    page.get_by_test_id("confirm-redeem-button").click()
+    expect(page.get_by_test_id("pickup-code")).to_have_text(Redemption.objects.get().code)
+    context.close()

@@ -21,3 +21,12 @@ def chunks(rows, size=CHUNK_ROWS):
 def qr_png(data):
     """``<img src="{{ url|qr_png }}" width="80" height="80">``: a QR code of ``data``."""
     return qr_png_data_uri(data)
+
+
+_NUMBER = __import__("re").compile(r"^-?\d+(\.\d+)?( / -?\d+(\.\d+)?)?$")
+
+
+@register.filter
+def is_number(value):
+    """Is ``value`` a number, or "score / out of" (right-aligned in a table)?"""
+    return bool(_NUMBER.match(str(value).strip()))
