@@ -74,6 +74,17 @@ DEFAULTS = {
     # Folder of the private storage (files only views serve, after checking who asks);
     # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
     "PRIVATE_MEDIA_ROOT": None,
+    # Staff roles whose holders must confirm a second factor (an authenticator app) after
+    # their password, e.g. ("reviewer", "admin"); superusers too when it is set. Anyone
+    # who enrolled a device confirms it whatever this says. Empty: two-factor is optional.
+    "TWO_FACTOR_ROLES": (),
+    # Seconds a staff member's session lasts (members' last SESSION_COOKIE_AGE).
+    "STAFF_SESSION_SECONDS": 12 * 3600,
+    # A clamd virus scanner every upload is sent to: a Unix socket path, or "host:port".
+    # None: uploads are not scanned.
+    "CLAMD": None,
+    # Seconds to wait for clamd's answer.
+    "CLAMD_TIMEOUT": 30,
 }
 
 

@@ -7,13 +7,20 @@ from wagtail.admin.ui.components import Component
 from dj_learning.orgs import scope
 from dj_learning.review import services as review
 
+from . import lockouts
 from .admin_views import STAFF_ROLES
 from .models import RecordChange
 
 
 @hooks.register("register_admin_urls")
 def register_records_urls():
-    return [path("learning/records/", include("dj_learning.members.admin_urls"))]
+    return [
+        path("learning/records/", include("dj_learning.members.admin_urls")),
+        path(
+            "learning/lockouts/",
+            include(("dj_learning.members.lockouts", "learning_lockouts")),
+        ),
+    ]
 
 
 class StaffMenuItem(MenuItem):
@@ -25,6 +32,18 @@ class StaffMenuItem(MenuItem):
 def register_records_menu_item():
     return StaffMenuItem(
         _("Member records"), reverse("learning_records:list"), icon_name="group", order=250
+    )
+
+
+class UnlockMenuItem(MenuItem):
+    def is_shown(self, request):
+        return lockouts.may_unlock(request.user)
+
+
+@hooks.register("register_settings_menu_item")
+def register_lockouts_menu_item():
+    return UnlockMenuItem(
+        _("Locked sign-ins"), reverse("learning_lockouts:index"), icon_name="lock", order=900
     )
 
 
