@@ -74,6 +74,8 @@ DEFAULTS = {
     # Folder of the private storage (files only views serve, after checking who asks);
     # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
     "PRIVATE_MEDIA_ROOT": None,
+    # The most an uploaded Excel file may unpack to, in bytes (a ZIP bomb is refused).
+    "UPLOAD_MAX_UNPACKED_BYTES": 50 * 1024 * 1024,
     # Staff roles whose holders must confirm a second factor (an authenticator app) after
     # their password, e.g. ("reviewer", "admin"); superusers too when it is set. Anyone
     # who enrolled a device confirms it whatever this says. Empty: two-factor is optional.

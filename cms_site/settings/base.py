@@ -258,5 +258,8 @@ WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
+WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp"]  # never SVG
+# Every image uploaded in the admin goes through dj_learning.uploads.check_upload.
+WAGTAILIMAGES_IMAGE_FORM_BASE = "dj_learning.uploads.CheckedImageForm"
 
 DJ_LEARNING = {}

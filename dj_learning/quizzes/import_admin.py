@@ -25,6 +25,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from dj_learning import uploads
+from dj_learning.conf import settings
 from dj_learning.orgs import scope
 
 from . import importing, reports
@@ -78,7 +80,11 @@ class ImportForm(forms.Form):
             importing.check_size(upload.size)
         except FormatError as error:
             raise forms.ValidationError(str(error)) from None
-        return upload
+        # Judged by content: an Excel file that unpacks to too much (a ZIP bomb), or
+        # HTML under a .csv name, is refused before any reader opens it.
+        return uploads.check_upload(
+            upload, kinds=(uploads.XLSX, uploads.TEXT), max_bytes=settings.QUIZ_IMPORT_MAX_BYTES
+        )
 
 
 def _require(user, permission):
