@@ -80,6 +80,12 @@ DEFAULTS = {
     # their password, e.g. ("reviewer", "admin"); superusers too when it is set. Anyone
     # who enrolled a device confirms it whatever this says. Empty: two-factor is optional.
     "TWO_FACTOR_ROLES": (),
+    # The Content-Security-Policy directives replaced on Wagtail's admin screens (Wagtail
+    # writes some inline scripts and styles). None or {} keeps the site's policy there too.
+    "ADMIN_CSP": {
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    },
     # Seconds a staff member's session lasts (members' last SESSION_COOKIE_AGE).
     "STAFF_SESSION_SECONDS": 12 * 3600,
     # A clamd virus scanner every upload is sent to: a Unix socket path, or "host:port".

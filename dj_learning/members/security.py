@@ -6,6 +6,7 @@ and ``TwoFactorMiddleware`` in ``MIDDLEWARE``); see docs/security.md.
 
 from urllib.parse import urlencode
 
+from csp.middleware import CSPMiddleware
 from django.contrib.auth import get_user_model
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -135,3 +136,28 @@ class TwoFactorMiddleware:
             return "dj_learning_api" in resolve(path).namespaces
         except Resolver404:
             return False
+
+
+# -- Content-Security-Policy ----------------------------------------------------------------
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's middleware, with one exception: Wagtail's own admin screens still
+    write a few inline scripts (date pickers, inline panels) and style attributes, so
+    under the admin's URL prefix scripts and styles may be inline (``ADMIN_CSP``).
+    Every other directive, and every other page, keeps the site's strict policy."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only=report_only)
+        if not report_only and _in_wagtail_admin(request):
+            parts.replace = {**(settings.ADMIN_CSP or {}), **(parts.replace or {})}
+            parts.nonce = None  # a nonce would make browsers ignore 'unsafe-inline'
+        return parts
+
+
+def _in_wagtail_admin(request):
+    try:
+        prefix = reverse("wagtailadmin_home")
+    except Exception:  # Wagtail's admin is not in this site's URLs
+        return False
+    return request.path_info.startswith(prefix)
