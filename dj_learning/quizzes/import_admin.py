@@ -12,6 +12,8 @@ Permissions: importing needs ``learning_quizzes.add_question`` (and
 users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
 """
 
+import os
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -82,9 +84,12 @@ class ImportForm(forms.Form):
             raise forms.ValidationError(str(error)) from None
         # Judged by content: an Excel file that unpacks to too much (a ZIP bomb), or
         # HTML under a .csv name, is refused before any reader opens it.
-        return uploads.check_upload(
+        checked = uploads.check_upload(
             upload, kinds=(uploads.XLSX, uploads.TEXT), max_bytes=settings.QUIZ_IMPORT_MAX_BYTES
         )
+        # Nothing is stored under this name: it only names the file on the preview.
+        checked.name = os.path.basename(upload.name)
+        return checked
 
 
 def _require(user, permission):
