@@ -3,7 +3,6 @@ code after the password, and ten backup codes for a lost phone."""
 
 import base64
 
-import django_otp
 import segno
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -12,8 +11,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 BACKUP_CODES = 10
 
@@ -40,6 +37,8 @@ def _qr(device):
 
 def new_backup_codes(user):
     """Replace the user's backup codes with ten new ones; each works once."""
+    from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+
     device, _created = StaticDevice.objects.get_or_create(
         user=user, name="backup", defaults={"confirmed": True}
     )
@@ -53,6 +52,8 @@ def new_backup_codes(user):
 @require_http_methods(["GET", "POST"])
 def setup(request):
     """Enrol an authenticator app: scan the QR code, type a code to confirm it."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     user = request.user
     confirmed = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if confirmed and not user.is_verified():
@@ -66,7 +67,7 @@ def setup(request):
             TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
             device.confirmed = True
             device.save(update_fields=["confirmed"])
-            django_otp.login(request, device)
+            otp_login(request, device)
             return render(
                 request,
                 "dj_learning/members/two_factor_codes.html",
@@ -86,6 +87,12 @@ def setup(request):
     )
 
 
+def otp_login(request, device):
+    from django_otp import login
+
+    login(request, device)
+
+
 def _verify_url():
     from django.urls import reverse
 
@@ -98,9 +105,11 @@ def verify(request):
     """After the password: a code from the authenticator app, or a backup code."""
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        device = django_otp.match_token(request.user, form.cleaned_data["code"].strip())
+        from django_otp import match_token
+
+        device = match_token(request.user, form.cleaned_data["code"].strip())
         if device is not None:
-            django_otp.login(request, device)
+            otp_login(request, device)
             return redirect(_next(request))
         form.add_error(
             "code", _("The code is not correct, or was used already. Try the next code.")

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
@@ -8,9 +9,6 @@ urlpatterns = [
     path("logout/", views.LogoutView.as_view(), name="logout"),
     path("me/", views.profile, name="profile"),
     path("me/correction/", views.correction, name="correction"),
-    path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
-    path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
-    path("two-factor/backup-codes/", two_factor.backup_codes, name="two_factor_backup_codes"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -44,3 +42,11 @@ urlpatterns = [
         name="password_reset_done",
     ),
 ]
+
+# Two-factor sign-in, when the site installs django-otp (docs/security.md).
+if apps.is_installed("django_otp.plugins.otp_totp"):
+    urlpatterns += [
+        path("two-factor/setup/", two_factor.setup, name="two_factor_setup"),
+        path("two-factor/verify/", two_factor.verify, name="two_factor_verify"),
+        path("two-factor/backup-codes/", two_factor.backup_codes, name="two_factor_backup_codes"),
+    ]

@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -14,13 +15,15 @@ from .models import RecordChange
 
 @hooks.register("register_admin_urls")
 def register_records_urls():
-    return [
-        path("learning/records/", include("dj_learning.members.admin_urls")),
-        path(
-            "learning/lockouts/",
-            include(("dj_learning.members.lockouts", "learning_lockouts")),
-        ),
-    ]
+    urls = [path("learning/records/", include("dj_learning.members.admin_urls"))]
+    if apps.is_installed("axes"):
+        urls.append(
+            path(
+                "learning/lockouts/",
+                include(("dj_learning.members.lockouts", "learning_lockouts")),
+            )
+        )
+    return urls
 
 
 class StaffMenuItem(MenuItem):
@@ -40,11 +43,14 @@ class UnlockMenuItem(MenuItem):
         return lockouts.may_unlock(request.user)
 
 
-@hooks.register("register_settings_menu_item")
 def register_lockouts_menu_item():
     return UnlockMenuItem(
         _("Locked sign-ins"), reverse("learning_lockouts:index"), icon_name="lock", order=900
     )
+
+
+if apps.is_installed("axes"):
+    hooks.register("register_settings_menu_item", register_lockouts_menu_item)
 
 
 class PendingReviewPanel(Component):
