@@ -179,3 +179,34 @@ def check_shared_cache(app_configs=None, **kwargs):
             id="dj_learning.W003",
         )
     ]
+
+
+@register(Tags.security, Tags.database)
+def check_admins_two_factor(app_configs=None, databases=None, **kwargs):
+    """W004 (``check --database default``): superusers without a two-factor device."""
+    if not databases or not apps.is_installed("django_otp.plugins.otp_totp"):
+        return []
+    from django.contrib.auth import get_user_model
+    from django.db import DatabaseError
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    try:
+        with_device = TOTPDevice.objects.filter(confirmed=True).values("user_id")
+        names = list(
+            get_user_model()
+            ._default_manager.filter(is_superuser=True, is_active=True)
+            .exclude(pk__in=with_device)
+            .values_list(get_user_model().USERNAME_FIELD, flat=True)[:20]
+        )
+    except DatabaseError:  # not migrated yet
+        return []
+    if not names:
+        return []
+    return [
+        Warning(
+            "Administrators without two-factor sign-in: " + ", ".join(names) + ".",
+            hint="Each signs in and enrols an authenticator app at /learning/two-factor/setup/; "
+            "set DJ_LEARNING['TWO_FACTOR_ROLES'] to require it (docs/security.md).",
+            id="dj_learning.W004",
+        )
+    ]

@@ -89,6 +89,25 @@ DEFAULTS = {
     "BACKUP_DIR": None,
     # How many of the newest backup archives the nightly backup keeps there.
     "BACKUP_KEEP": 14,
+    # The most an uploaded Excel file may unpack to, in bytes (a ZIP bomb is refused).
+    "UPLOAD_MAX_UNPACKED_BYTES": 50 * 1024 * 1024,
+    # Staff roles whose holders must confirm a second factor (an authenticator app) after
+    # their password, e.g. ("reviewer", "admin"); superusers too when it is set. Anyone
+    # who enrolled a device confirms it whatever this says. Empty: two-factor is optional.
+    "TWO_FACTOR_ROLES": (),
+    # The Content-Security-Policy directives replaced on Wagtail's admin screens (Wagtail
+    # writes some inline scripts and styles). None or {} keeps the site's policy there too.
+    "ADMIN_CSP": {
+        "script-src": ["'self'", "'unsafe-inline'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+    },
+    # Seconds a staff member's session lasts (members' last SESSION_COOKIE_AGE).
+    "STAFF_SESSION_SECONDS": 12 * 3600,
+    # A clamd virus scanner every upload is sent to: a Unix socket path, or "host:port".
+    # None: uploads are not scanned.
+    "CLAMD": None,
+    # Seconds to wait for clamd's answer.
+    "CLAMD_TIMEOUT": 30,
 }
 
 

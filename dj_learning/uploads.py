@@ -19,9 +19,13 @@ asks and answers with the file (see ``serve_private``).
 """
 
 import io
+import logging
 import os
 import secrets
+import socket
+import struct
 import warnings
+import zipfile
 from pathlib import Path
 
 from django.conf import settings as django_settings
@@ -36,7 +40,12 @@ from dj_learning.conf import settings
 
 IMAGE = "image"
 PDF = "pdf"
+XLSX = "xlsx"  # an Excel workbook (a ZIP whose unpacked size is limited: no ZIP bombs)
+TEXT = "text"  # CSV, GIFT or plain text: UTF-8 (or GB18030) without control bytes
 KINDS = (IMAGE, PDF)
+TEXT_EXTENSIONS = ("csv", "gift", "txt")
+
+logger = logging.getLogger("dj_learning.uploads")
 
 # What an image is re-encoded as: photos stay JPEG, everything else becomes PNG.
 _IMAGE_FORMATS = {"JPEG": ("JPEG", "jpg"), "MPO": ("JPEG", "jpg")}
@@ -69,10 +78,17 @@ def check_upload(upload, kinds=KINDS, max_bytes=None, max_pixels=None):
         )
     if not head:
         raise ValidationError(_("The file is empty."), code="empty")
+    scan(head)
     if PDF in kinds and head.startswith(b"%PDF-"):
         if b"%%EOF" not in head[-2048:]:
             raise ValidationError(_("The PDF is incomplete or damaged."), code="damaged")
         return ContentFile(head, name=_random_name("pdf"))
+    if XLSX in kinds and head.startswith(b"PK\x03\x04"):
+        _check_workbook(head)
+        return ContentFile(head, name=_random_name("xlsx"))
+    if TEXT in kinds and _is_text(head):
+        ext = Path(getattr(upload, "name", "") or "").suffix.lower().lstrip(".")
+        return ContentFile(head, name=_random_name(ext if ext in TEXT_EXTENSIONS else "txt"))
     if IMAGE in kinds:
         image = _read_image(head, max_pixels)
         if image is not None:
@@ -87,16 +103,20 @@ def _read_image(data, max_pixels):
     from PIL import Image
 
     try:
+        # Opening reads the header only; the size is judged below, before decoding.
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             probe = Image.open(io.BytesIO(data))
             fmt = probe.format
             width, height = probe.size
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombWarning):
-        return None
     except Image.DecompressionBombError:
-        width = height = max_pixels + 1
-        fmt = None
+        raise ValidationError(
+            _("The image has far more pixels than the most accepted, %(max)s.")
+            % {"max": f"{max_pixels:,}"},
+            code="too_many_pixels",
+        ) from None
+    except (OSError, SyntaxError, ValueError):
+        return None
     if width * height > max_pixels:
         raise ValidationError(
             _("The image is %(width)s × %(height)s pixels; the most accepted is %(max)s pixels.")
@@ -122,8 +142,111 @@ def _read_image(data, max_pixels):
     return ContentFile(out.getvalue(), name=_random_name(ext))
 
 
+def _check_workbook(data):
+    """An Excel file is a ZIP: refuse one that is not, or that unpacks to far more than
+    it weighs (a ZIP bomb), before any reader opens it."""
+    limit = settings.UPLOAD_MAX_UNPACKED_BYTES
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+            names = {m.filename for m in members}
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise ValidationError(
+            _("The Excel file is damaged and cannot be read."), code="damaged"
+        ) from None
+    if "[Content_Types].xml" not in names:
+        raise ValidationError(_("This ZIP file is not an Excel workbook."), code="wrong_kind")
+    unpacked = sum(m.file_size for m in members)
+    if unpacked > limit or len(members) > 10_000:
+        raise ValidationError(
+            _("The Excel file unpacks to %(size)s; the most accepted is %(max)s.")
+            % {"size": filesizeformat(unpacked), "max": filesizeformat(limit)},
+            code="too_large",
+        )
+
+
+def _is_text(data):
+    if b"\x00" in data:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        head = text[:4096].lstrip().lower()
+        # Never HTML or SVG, whatever the name says.
+        if head.startswith(("<!doctype", "<html", "<svg", "<?xml", "<script")):
+            return False
+        return not any(ord(c) < 32 and c not in "\t\r\n\f" for c in text[:65536])
+    return False
+
+
+# -- Virus scanner ------------------------------------------------------------------------
+
+
+def scan(data):
+    """Send ``data`` to clamd when ``CLAMD`` is set; a file it flags is refused and logged.
+
+    ``CLAMD`` is a Unix socket path (``/run/clamav/clamd.ctl``) or ``"host:port"``. A
+    scanner that cannot be reached refuses the upload too: files are not let through
+    unscanned when a scanner is configured.
+    """
+    where = settings.CLAMD
+    if not where:
+        return
+    try:
+        answer = _instream(where, data)
+    except OSError as error:
+        logger.error("Virus scanner %s unreachable: %s", where, error)
+        raise ValidationError(
+            _("The file cannot be checked for viruses now. Try again later."),
+            code="scanner_unavailable",
+        ) from None
+    if answer.endswith("FOUND"):
+        logger.warning("Upload refused by the virus scanner: %s", answer)
+        raise ValidationError(
+            _("The virus scanner flagged this file; it was not accepted."), code="infected"
+        )
+    if not answer.endswith("OK"):
+        logger.error("Virus scanner %s answered: %s", where, answer)
+        raise ValidationError(
+            _("The file cannot be checked for viruses now. Try again later."),
+            code="scanner_unavailable",
+        )
+
+
+def _instream(where, data, chunk=64 * 1024):
+    if where.startswith("/"):
+        conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        address = where
+    else:
+        host, _sep, port = where.rpartition(":")
+        conn = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+        address = (host.strip("[]"), int(port))
+    with conn:
+        conn.settimeout(settings.CLAMD_TIMEOUT)
+        conn.connect(address)
+        conn.sendall(b"zINSTREAM\0")
+        for start in range(0, len(data), chunk):
+            piece = data[start : start + chunk]
+            conn.sendall(struct.pack("!L", len(piece)) + piece)
+        conn.sendall(struct.pack("!L", 0))
+        reply = b""
+        while not reply.endswith(b"\0"):
+            part = conn.recv(4096)
+            if not part:
+                break
+            reply += part
+    return reply.rstrip(b"\0").decode("utf-8", "replace").strip()
+
+
 def _describe(kinds):
-    names = {IMAGE: _("an image (JPEG, PNG, GIF, WebP)"), PDF: _("a PDF")}
+    names = {
+        IMAGE: _("an image (JPEG, PNG, GIF, WebP)"),
+        PDF: _("a PDF"),
+        XLSX: _("an Excel workbook (.xlsx)"),
+        TEXT: _("a text file (CSV, GIFT)"),
+    }
     return _(" or ").join(str(names[k]) for k in kinds)
 
 
@@ -174,4 +297,37 @@ def serve_private(field_file, filename=None, as_attachment=True):
         handle = field_file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
-    return FileResponse(handle, as_attachment=as_attachment, filename=filename)
+    response = FileResponse(handle, as_attachment=as_attachment, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# -- Wagtail images -----------------------------------------------------------------------
+
+
+def _checked_image_form():
+    from wagtail.images.forms import BaseImageForm
+
+    class CheckedImageForm(BaseImageForm):
+        """Wagtail's image form, with every new file through :func:`check_upload`: theme
+        logos, question images and every other Wagtail image are judged by content,
+        limited in pixels and re-encoded (the metadata dropped). The site names it in
+        ``WAGTAILIMAGES_IMAGE_FORM_BASE = "dj_learning.uploads.CheckedImageForm"``."""
+
+        def clean_file(self):
+            upload = self.cleaned_data.get("file")
+            if upload and "file" in self.files:
+                upload = check_upload(upload, kinds=(IMAGE,))
+            return upload
+
+    return CheckedImageForm
+
+
+def __getattr__(name):
+    # Built on first use: Wagtail's image forms need the app registry ready.
+    if name == "CheckedImageForm":
+        form = _checked_image_form()
+        globals()[name] = form
+        return form
+    raise AttributeError(name)

@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from dj_learning import uploads
 from dj_learning.courses.models import Kind
 from dj_learning.review.models import AbstractReviewRequest
 
@@ -89,7 +90,8 @@ class OfflineTraining(AbstractReviewRequest):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
     attachment = models.FileField(
         _("proof"),
-        upload_to="learning/training/%Y/",
+        upload_to="training/%Y/",
+        storage=uploads.private_storage,
         blank=True,
         help_text=_("A scan or photo of the attendance sheet or certificate."),
     )
@@ -191,7 +193,9 @@ class TranscriptBatch(models.Model):
     )
     total = models.PositiveIntegerField(_("members"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
-    archive = models.FileField(_("ZIP file"), upload_to="learning/transcripts/", blank=True)
+    archive = models.FileField(
+        _("ZIP file"), upload_to="transcripts/", storage=uploads.private_storage, blank=True
+    )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from dj_learning import uploads
 from dj_learning.orgs import scope
 from dj_learning.review import services as review
 
@@ -247,10 +248,14 @@ def import_view(request):
         upload = request.FILES["file"]
         dry_run = request.POST.get("dry_run") == "1"
         try:
-            rows = read_rows(upload.name, upload.read())
+            # Judged by content (an Excel file that unpacks to too much is refused).
+            checked = uploads.check_upload(upload, kinds=(uploads.XLSX, uploads.TEXT))
+            rows = read_rows(checked.name, checked.read())
             report = import_records(
                 request.user, rows, dry_run=dry_run, reason=request.POST.get("reason", "")
             )
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
         except ImportFileError as problem:
             error = str(problem)
         else:

@@ -7,3 +7,10 @@ class MembersConfig(AppConfig):
     label = "learning_members"
     verbose_name = _("Members")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from . import security
+
+        user_logged_in.connect(security.on_sign_in, dispatch_uid="learning_staff_session")

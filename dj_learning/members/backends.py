@@ -1,3 +1,4 @@
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -51,3 +52,17 @@ class MemberNumberBackend(ModelBackend):
             return None
         member = Member.objects.select_related("user").filter(member_number=login).first()
         return member.user if member else None
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check, first in ``AUTHENTICATION_BACKENDS``: refuses a locked-out
+    account or address on every sign-in (member page, Wagtail admin, Django admin, API).
+
+    Every sign-in over HTTP passes its request. Code that signs in without one (a
+    shell, the test client's ``login()``) is not counted and never locked.
+    """
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

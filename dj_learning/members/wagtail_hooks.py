@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.urls import include, path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
@@ -7,13 +8,22 @@ from wagtail.admin.ui.components import Component
 from dj_learning.orgs import scope
 from dj_learning.review import services as review
 
+from . import lockouts
 from .admin_views import STAFF_ROLES
 from .models import RecordChange
 
 
 @hooks.register("register_admin_urls")
 def register_records_urls():
-    return [path("learning/records/", include("dj_learning.members.admin_urls"))]
+    urls = [path("learning/records/", include("dj_learning.members.admin_urls"))]
+    if apps.is_installed("axes"):
+        urls.append(
+            path(
+                "learning/lockouts/",
+                include(("dj_learning.members.lockouts", "learning_lockouts")),
+            )
+        )
+    return urls
 
 
 class StaffMenuItem(MenuItem):
@@ -26,6 +36,21 @@ def register_records_menu_item():
     return StaffMenuItem(
         _("Member records"), reverse("learning_records:list"), icon_name="group", order=250
     )
+
+
+class UnlockMenuItem(MenuItem):
+    def is_shown(self, request):
+        return lockouts.may_unlock(request.user)
+
+
+def register_lockouts_menu_item():
+    return UnlockMenuItem(
+        _("Locked sign-ins"), reverse("learning_lockouts:index"), icon_name="lock", order=900
+    )
+
+
+if apps.is_installed("axes"):
+    hooks.register("register_settings_menu_item", register_lockouts_menu_item)
 
 
 class PendingReviewPanel(Component):

@@ -12,6 +12,8 @@ Permissions: importing needs ``learning_quizzes.add_question`` (and
 users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
 """
 
+import os
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -25,6 +27,8 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
+from dj_learning import uploads
+from dj_learning.conf import settings
 from dj_learning.orgs import scope
 
 from . import importing, reports
@@ -78,7 +82,14 @@ class ImportForm(forms.Form):
             importing.check_size(upload.size)
         except FormatError as error:
             raise forms.ValidationError(str(error)) from None
-        return upload
+        # Judged by content: an Excel file that unpacks to too much (a ZIP bomb), or
+        # HTML under a .csv name, is refused before any reader opens it.
+        checked = uploads.check_upload(
+            upload, kinds=(uploads.XLSX, uploads.TEXT), max_bytes=settings.QUIZ_IMPORT_MAX_BYTES
+        )
+        # Nothing is stored under this name: it only names the file on the preview.
+        checked.name = os.path.basename(upload.name)
+        return checked
 
 
 def _require(user, permission):

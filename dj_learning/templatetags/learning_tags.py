@@ -35,3 +35,25 @@ def catalog_page(context):
 def learning_theme(context):
     """The request's resolved theme (``dj_learning.themes``), or ``None`` without that app."""
     return _provided("theme", context)
+
+
+@register.simple_tag(takes_context=True)
+def theme_style(context, theme):
+    """The theme's ``<style>``, carrying the request's Content-Security-Policy nonce."""
+    if not theme:
+        return ""
+    return theme.style(nonce=_nonce(context) or None)
+
+
+@register.simple_tag(takes_context=True)
+def csp_nonce(context):
+    """The request's Content-Security-Policy nonce, for ``<script nonce="…">`` and
+    ``<style nonce="…">`` a host template adds (empty without django-csp)."""
+    return _nonce(context)
+
+
+def _nonce(context):
+    # str() makes django-csp's lazy nonce (falsy until read) and puts it in the header.
+    request = context.get("request")
+    nonce = getattr(request, "csp_nonce", None) if request is not None else None
+    return str(nonce) if nonce is not None else ""

@@ -108,6 +108,44 @@ def css_problem(css):
     for needle, label in _CSS_REFUSED:
         if needle in lowered:
             return _("Custom CSS may not contain %(what)s.") % {"what": label}
+    return url_problem(css)
+
+
+_CSS_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})\s?|\\(.)", re.S)
+_CSS_URL = re.compile(r"url\(\s*(?:\"([^\"]*)\"|'([^']*)'|([^)'\"\s]*))\s*\)", re.S)
+_DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp)[;,]")
+
+
+def _unescape(css):
+    def one(match):
+        if match.group(1):
+            try:
+                return chr(int(match.group(1), 16))
+            except (ValueError, OverflowError):
+                return "\ufffd"
+        return match.group(2)
+
+    return _CSS_ESCAPE.sub(one, css)
+
+
+def url_problem(css):
+    """``url()`` may name only the site's own files (a path, no host) or a ``data:``
+    image: anything else would make every member's browser fetch from elsewhere."""
+    plain = _unescape(css).lower()
+    if "image-set(" in plain or "src(" in plain.replace("url(", ""):
+        return _("Custom CSS may not contain %(what)s.") % {"what": "image-set()"}
+    found = list(_CSS_URL.finditer(plain))
+    if len(found) != plain.count("url("):
+        return _('A url() in the custom CSS is not written as url(/path) or url("/path").')
+    for match in found:
+        target = next(g for g in match.groups() if g is not None).strip()
+        if _DATA_IMAGE.match(target):
+            continue
+        if ":" in target or target.startswith("//") or "\\" in target:
+            return _(
+                "Custom CSS may load files only from this site (url(/path)) or data: images "
+                "(PNG, JPEG, GIF, WebP); not %(url)s."
+            ) % {"url": target}
     return None
 
 

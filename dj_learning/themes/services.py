@@ -68,8 +68,9 @@ class Theme:
     def footer(self):
         return mark_safe(self.footer_html)
 
-    def style(self):
-        """``<style>`` setting the ``--djl-*`` variables, then the custom CSS.
+    def style(self, nonce=None):
+        """``<style>`` setting the ``--djl-*`` variables, then the custom CSS; with the
+        request's Content-Security-Policy ``nonce`` when given (``{% theme_style %}``).
 
         Values are checked again here, so a value written around the forms
         (shell, fixtures) cannot break out of the declaration.
@@ -86,7 +87,8 @@ class Theme:
             pass
         css = self.custom_css if not colours.css_problem(self.custom_css) else ""
         return format_html(
-            "<style data-djl-theme>:root {{ {} }}{}</style>",
+            "<style data-djl-theme{}>:root {{ {} }}{}</style>",
+            format_html(' nonce="{}"', nonce) if nonce else "",
             mark_safe(" ".join(rules)),
             mark_safe("\n" + css if css else ""),
         )

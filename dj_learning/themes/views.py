@@ -22,8 +22,8 @@ SCRIPT = Path(__file__).parent / "static" / "dj_learning" / "themes" / "embed.js
 
 
 def frame_ancestors(theme):
-    """The CSP value allowing this site and the region's listed origins to frame a widget."""
-    return "frame-ancestors " + " ".join(["'self'", *theme.embed_origins])
+    """The CSP sources allowed to frame a widget: this site and the region's listed origins."""
+    return ["'self'", *theme.embed_origins]
 
 
 @require_GET
@@ -44,7 +44,8 @@ def widget(request, name):
     }
     request._learning_theme = theme
     response = render(request, found.template, context)
-    response["Content-Security-Policy"] = frame_ancestors(region)
+    # The site's Content-Security-Policy (django-csp), with frame-ancestors per region.
+    response._csp_replace = {"frame-ancestors": frame_ancestors(region)}
     patch_vary_headers(response, ["Cookie"])
     patch_cache_control(response, private=True, no_cache=True)
     return response

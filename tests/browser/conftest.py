@@ -74,10 +74,21 @@ def browser(transactional_db, live_server, _chromium):
 
 @pytest.fixture
 def page(browser, request):
+    """A new page; every Content-Security-Policy violation the browser reports while the
+    test runs fails it (``page.csp_violations`` lists them, for a test to look at)."""
     context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
     page = context.new_page()
     page.set_default_timeout(15_000)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    page.csp_violations = violations
     yield page
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
+    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)

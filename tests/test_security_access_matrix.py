@@ -1,0 +1,487 @@
+"""The access matrix: every URL of dj-learning, as each role, allowed or refused.
+
+Every URL pattern whose view is dj-learning's (the member pages, the API, the embeds,
+the admin screens the package adds) must have a row in ``MATRIX``; a route without one
+fails ``test_every_route_has_a_row``. A row names the method, the roles allowed
+(every other role must be refused) and, for a route that takes ids, the objects: always
+those of the demo member 张伟 (``member``, DH0108, branch r1-branch-1 of region 1) or of
+their unit, so "allowed" for another role means that role may see *their* data.
+
+A new app adds its rows in one block (see docs/reference/extending.md, "The access
+matrix"). Each request runs in a savepoint rolled back afterwards, so a POST allowed for
+one role leaves nothing behind for the next.
+"""
+
+import copy
+import json
+from dataclasses import dataclass, field
+from datetime import date
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from dj_learning.test import factories
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Demo!pass2026"
+
+#: Who asks. ``member`` owns every object a route is asked about.
+ROLES = {
+    "anonymous": None,
+    "member": "member",  # 张伟, r1-branch-1
+    "peer": "peer",  # another member of the same branch (made below)
+    "far": "member2",  # a member of region 2
+    "clerk2": "clerk2",  # the clerk of another branch of region 1 (made below)
+    "reviewer": "reviewer",  # reviewer of r1-branch-1, the member's branch
+    "rreviewer": "regionreviewer",  # reviewer of region 1
+    "editor": "editor",  # a Wagtail editor with no unit role
+    "admin": "admin",  # superuser
+}
+EVERYONE = frozenset(ROLES)
+SIGNED_IN = EVERYONE - {"anonymous"}
+#: Signed in with a member record of their own (editor and admin have none).
+MEMBERS = frozenset({"member", "peer", "far", "clerk2", "reviewer", "rreviewer"})
+#: Staff whose units include the member's branch.
+STAFF_OVER = frozenset({"reviewer", "rreviewer", "admin"})
+#: Everyone who holds a staff role somewhere (and the superuser).
+ANY_STAFF = frozenset({"clerk2", "reviewer", "rreviewer", "admin"})
+NOBODY = frozenset()
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    allow: frozenset
+    kwargs: dict = field(default_factory=dict)  # URL kwarg -> name of an object (see Objects)
+    body: object = None  # JSON for the API, form data for pages
+    host: str = "127.0.0.1"  # region 1's site
+    # A refusal some routes give as a message (a 4xx, or a page after the redirect).
+    refused_text: str = ""
+
+
+def get(allow, **kwargs):
+    return Row("GET", frozenset(allow), kwargs)
+
+
+def post(allow, body=None, refused_text="", **kwargs):
+    return Row("POST", frozenset(allow), kwargs, body, refused_text=refused_text)
+
+
+def put(allow, body=None, **kwargs):
+    return Row("PUT", frozenset(allow), kwargs, body)
+
+
+def delete(allow, **kwargs):
+    return Row("DELETE", frozenset(allow), kwargs)
+
+
+# fmt: off
+MATRIX = {
+    # -- members ----------------------------------------------------------------------
+    "dj_learning:login": get(EVERYONE),
+    "dj_learning:logout": post(EVERYONE),
+    "dj_learning:profile": get(SIGNED_IN),
+    "dj_learning:correction": get(MEMBERS),
+    "dj_learning:two_factor_setup": get(SIGNED_IN),
+    "dj_learning:two_factor_verify": get(SIGNED_IN),
+    # Only after the second step: nobody here has confirmed a device in this session.
+    "dj_learning:two_factor_backup_codes": post(NOBODY),
+    "dj_learning:password_reset": get(EVERYONE),
+    "dj_learning:password_reset_sent": get(EVERYONE),
+    "dj_learning:password_reset_confirm": get(EVERYONE, uidb64="uid", token="token"),
+    "dj_learning:password_reset_done": get(EVERYONE),
+    "dj_learning_api:me": get(SIGNED_IN),
+    "dj_learning_api:my_record": get(MEMBERS),
+    "dj_learning_api:list_records": get(SIGNED_IN),  # each sees the records in their scope
+    "dj_learning_api:get_record": get(STAFF_OVER, member_id="member"),
+    "dj_learning_api:propose": post(STAFF_OVER, lambda o: {"member_id": o.member.pk, "values": {"phone": "13800001111"}, "reason": "换号"}),
+    "dj_learning_api:list_changes": get(SIGNED_IN),  # each sees the changes in their scope
+    "dj_learning_api:approve": post(STAFF_OVER, {"comment": ""}, change_id="change"),
+    "dj_learning_api:reject": post(STAFF_OVER, {"comment": "x"}, change_id="change"),
+    "dj_learning_api:create_token": post(EVERYONE, {"username": "member", "password": PASSWORD}),
+    "dj_learning_api:delete_token": delete(SIGNED_IN),
+    "dj_learning_api:api-root": get(NOBODY),  # ninja's root: a 404 for everyone
+    "dj_learning_api:openapi-json": get(EVERYONE),
+    "dj_learning_api:openapi-view": get(EVERYONE),
+    "learning_records:list": get(ANY_STAFF),
+    "learning_records:add": get({"clerk2", "admin"}),
+    "learning_records:detail": get(STAFF_OVER, pk="member"),
+    "learning_records:edit": get({"admin"}, pk="member"),
+    "learning_records:review": get(ANY_STAFF),
+    "learning_records:change": get(STAFF_OVER, pk="change"),
+    "learning_records:decide": post(STAFF_OVER, {"decision": "approve"}, pk="change"),
+    "learning_records:resubmit": post(STAFF_OVER, {}, pk="change"),
+    "learning_records:import": get({"clerk2", "admin"}),
+    "learning_records:export": get(ANY_STAFF),
+    "learning_lockouts:index": get({"admin"}),
+    "learning_lockouts:unlock": post({"admin"}, {"username": "nobody"}),
+    # -- orgs -------------------------------------------------------------------------
+    "dj_learning_api:list_units": get(SIGNED_IN),
+    "dj_learning_api:get_unit": get({"member", "peer", "reviewer", "rreviewer", "admin"}, unit_id="unit"),
+    # -- courses ----------------------------------------------------------------------
+    "dj_learning:my_study": get(MEMBERS),
+    "dj_learning:enrol": post(
+        MEMBERS - {"far"}, course_id="course", refused_text="offered to other units"
+    ),
+    "dj_learning_api:list_courses": get(EVERYONE),  # the public catalogue
+    "dj_learning_api:get_course": get(SIGNED_IN, course_id="course"),
+    "dj_learning_api:enrol": post(MEMBERS - {"far"}, course_id="course"),  # region 1's course
+    "dj_learning_api:get_module": get(MEMBERS, module_id="module"),
+    "dj_learning_api:study_heartbeat": post(SIGNED_IN,  # the empty beat fails validation
+        {"lesson_id": 0, "client_time": 0}),
+    "dj_learning_api:my_plan": get(MEMBERS),
+    # -- credits ----------------------------------------------------------------------
+    "dj_learning:transcript": get(MEMBERS),
+    "dj_learning:transcript_pdf": get(MEMBERS),
+    "dj_learning:member_transcript": get({"member"} | STAFF_OVER, member_id="member"),
+    "dj_learning:member_transcript_pdf": get({"member"} | STAFF_OVER, member_id="member"),
+    "dj_learning_api:my_transcript": get(MEMBERS),
+    "dj_learning_api:my_transcript_pdf": get(MEMBERS),
+    "dj_learning_api:member_transcript": get({"member"} | STAFF_OVER, member_id="member"),
+    "dj_learning_api:member_transcript_pdf": get({"member"} | STAFF_OVER, member_id="member"),
+    "dj_learning_api:unit_report": get(STAFF_OVER, unit_id="unit"),
+    "learning_verify": get(EVERYONE, code="document"),
+    "learning_report": get(ANY_STAFF),
+    "learning_report_batch": get(STAFF_OVER, pk="batch"),
+    "learning_report_export": get(ANY_STAFF, fmt="csv"),
+    "learning_training:index": get(ANY_STAFF),
+    "learning_training:index_results": get(ANY_STAFF),
+    "learning_training:new": get({"admin"}, member_id="member"),
+    "learning_training:decide": post(STAFF_OVER, {"decision": "approve"}, pk="training"),
+    "learning_training:proof": get(STAFF_OVER, pk="training"),
+    # -- quizzes ----------------------------------------------------------------------
+    "dj_learning:quizzes": get(MEMBERS),
+    "dj_learning:quiz": get(MEMBERS, quiz_id="quiz"),
+    "dj_learning:quiz_start": post(MEMBERS, quiz_id="quiz"),
+    "dj_learning:quiz_attempt": get({"member"}, attempt_id="attempt"),
+    "dj_learning:quiz_save": post({"member"}, attempt_id="attempt"),
+    "dj_learning:quiz_submit": post({"member"}, attempt_id="attempt"),
+    "dj_learning:quiz_result": get({"member"}, attempt_id="attempt"),
+    "dj_learning_api:list_quizzes": get(MEMBERS),
+    "dj_learning_api:get_quiz": get(MEMBERS, quiz_id="quiz"),
+    "dj_learning_api:start_attempt": post(MEMBERS, quiz_id="quiz"),
+    "dj_learning_api:get_attempt": get({"member"}, attempt_id="attempt"),
+    "dj_learning_api:save_answers": put({"member"}, {"responses": {}}, attempt_id="attempt"),
+    "dj_learning_api:submit": post({"member"}, {"responses": {}}, attempt_id="attempt"),
+    "dj_learning_api:result": get({"member"}, attempt_id="attempt"),
+    "learning_marking": get(ANY_STAFF),
+    "learning_mark_answer": post(STAFF_OVER, {"score": "1"}, answer_id="answer"),
+    "learning_question_import": get({"admin"}),
+    "learning_question_export": get({"admin"}, bank_id="bank", fmt="xlsx"),
+    "learning_question_template": get({"admin"}, fmt="xlsx"),
+    "learning_quiz_reports": get(ANY_STAFF),
+    "learning_quiz_report": get(ANY_STAFF, quiz_id="quiz"),
+    # -- rewards ----------------------------------------------------------------------
+    "dj_learning:points": get(MEMBERS),
+    "dj_learning:points_leaderboard": get(MEMBERS),
+    "dj_learning:points_hide": post(MEMBERS),
+    "dj_learning:rewards_catalog": get(MEMBERS),
+    "dj_learning:rewards_redeem": post(
+        MEMBERS - {"far"}, item_id="item", refused_text="not available to you"
+    ),
+    "dj_learning:rewards_mine": get(MEMBERS),
+    "dj_learning_api:my_balance": get(MEMBERS),
+    "dj_learning_api:my_history": get(MEMBERS),
+    "dj_learning_api:my_leaderboard": get(MEMBERS),
+    "dj_learning_api:my_catalog": get(MEMBERS),
+    "dj_learning_api:redeem": post(
+        MEMBERS - {"far"}, item_id="item", refused_text="not available to you"
+    ),
+    "dj_learning_api:my_redemptions": get(MEMBERS),
+    "dj_learning_api:staff_redemptions": get({"clerk2", "admin"}),  # clerks and admins fulfil
+    "dj_learning_api:fulfil": post({"admin"}, {"note": ""}, redemption_id="redemption"),
+    "dj_learning_api:cancel": post({"admin"}, {"note": ""}, redemption_id="redemption"),
+    "learning_points_redemptions:index": get({"clerk2", "admin"}),
+    "learning_points_redemptions:index_results": get({"clerk2", "admin"}),
+    "learning_points_redemptions:decide": post({"admin"}, {"decision": "fulfil"}, pk="redemption"),
+    "learning_points_items:index": get({"admin"}),
+    "learning_points_items:index_results": get({"admin"}),
+    "learning_points_items:add": get({"admin"}),
+    "learning_points_items:edit": get({"admin"}, pk="item"),
+    "learning_points_items:history": get({"admin"}, pk="item"),
+    "learning_points_items:history_results": get({"admin"}, pk="item"),
+    "learning_points_rules:index": get({"admin"}),
+    "learning_points_rules:index_results": get({"admin"}),
+    "learning_points_rules:add": get({"admin"}),
+    "learning_points_rules:edit": get({"admin"}, pk="rule"),
+    "learning_points_rules:delete": get({"admin"}, pk="rule"),
+    "learning_points_rules:history": get({"admin"}, pk="rule"),
+    "learning_points_rules:history_results": get({"admin"}, pk="rule"),
+    "learning_points_awards:index": get({"admin"}),
+    "learning_points_awards:index_results": get({"admin"}),
+    "learning_points_awards:add": get({"admin"}),
+    "learning_points_awards:detail": get({"admin"}, pk="award"),
+    # -- themes and embeds ------------------------------------------------------------
+    # Without ?model= it is a 404 for all; its permissions are tested in test_themes.py.
+    "learning_theme_preview": post(NOBODY),
+    "learning_embed:script": get(EVERYONE),
+    "learning_embed:widget": get(EVERYONE, name="my-study"),
+}
+# fmt: on
+
+
+# -- Routes -------------------------------------------------------------------------------
+
+
+def _is_ours(pattern, namespaces):
+    callback = pattern.callback
+    module = getattr(getattr(callback, "view_class", callback), "__module__", "") or ""
+    return module.startswith("dj_learning") or bool(
+        {"dj_learning", "dj_learning_api"} & set(namespaces)
+    )
+
+
+def routes():
+    """``{"namespace:name": pattern}`` of every URL whose view is dj-learning's."""
+    found = {}
+
+    def walk(patterns, namespaces):
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                walk(
+                    pattern.url_patterns,
+                    namespaces + ([pattern.namespace] if pattern.namespace else []),
+                )
+            elif isinstance(pattern, URLPattern) and _is_ours(pattern, namespaces):
+                name = ":".join([*namespaces, pattern.name or "?"])
+                found[name] = pattern
+
+    walk(get_resolver().url_patterns, [])
+    return found
+
+
+def test_every_route_has_a_row():
+    missing = sorted(set(routes()) - set(MATRIX))
+    assert not missing, (
+        "Routes without a row in the access matrix (tests/test_security_access_matrix.py): "
+        + ", ".join(missing)
+    )
+    stale = sorted(set(MATRIX) - set(routes()))
+    assert not stale, "Rows for routes that no longer exist: " + ", ".join(stale)
+
+
+# -- Objects ------------------------------------------------------------------------------
+
+
+class Objects:
+    """The member's objects each route is asked about, made once per test."""
+
+    def __init__(self):
+        from dj_learning.members.models import Member
+
+        self.member = Member.objects.select_related("unit", "user").get(member_number="DH0108")
+        self.unit = self.member.unit
+
+    def pk(self, name):
+        return getattr(self, f"make_{name}")().pk if name not in ("uid", "token") else name
+
+    def make_member(self):
+        return self.member
+
+    def make_unit(self):
+        return self.unit
+
+    def make_course(self):
+        from dj_learning.courses.models import CoursePage
+
+        return CoursePage.objects.live().first()
+
+    def make_module(self):
+        from dj_learning.courses.models import ModulePage
+
+        return ModulePage.objects.live().first()
+
+    def make_change(self):
+        from dj_learning.members import records
+
+        records.request_correction(self.member, {"phone": "13800009999"}, "号码换了")
+        return self.member.record_changes.latest("pk")
+
+    def make_training(self):
+        from django.core.files.base import ContentFile
+
+        from dj_learning.credits import services
+
+        clerk = get_user_model().objects.get(username="clerk")
+        return services.propose_training(
+            clerk,
+            self.member,
+            title="党课",
+            date=date(2026, 7, 1),
+            hours=1,
+            kind="elective",
+            attachment=ContentFile(b"%PDF-1.4\n%%EOF\n", name="p.pdf"),
+        )
+
+    def make_document(self):
+        from dj_learning.credits import services
+
+        return services.issue(services.transcript(self.member, 2026))
+
+    def code(self):
+        return self.make_document().code
+
+    def make_batch(self):
+        from django.core.files.base import ContentFile
+
+        from dj_learning.credits.models import TranscriptBatch
+
+        batch = TranscriptBatch.objects.create(
+            unit=self.unit,
+            year=2026,
+            requested_by=get_user_model().objects.get(username="clerk"),
+            status=TranscriptBatch.Status.DONE,
+        )
+        batch.archive.save("transcripts.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+        return batch
+
+    def make_quiz(self):
+        return factories.quiz(kinds=("single", "short"))
+
+    def make_attempt(self):
+        from dj_learning.quizzes import services
+
+        return services.start(self.member, self.make_quiz())
+
+    def make_answer(self):
+        from dj_learning.quizzes import services
+        from dj_learning.quizzes.models import AnswerState, AttemptAnswer
+
+        attempt = self.make_attempt()
+        services.submit(self.member, attempt.pk, {"1": "a", "2": "我的回答"})
+        # The short answer, waiting for a marker.
+        answer = AttemptAnswer.objects.filter(attempt=attempt).order_by("-position").first()
+        AttemptAnswer.objects.filter(pk=answer.pk).update(state=AnswerState.PENDING)
+        return answer
+
+    def make_bank(self):
+        return factories.question_bank(unit=self.unit)
+
+    def make_item(self):
+        return factories.catalog_item(unit=self.unit.get_parent(), cost=10, stock=5)
+
+    def make_redemption(self):
+        from dj_learning.rewards import services
+
+        factories.points(self.member, 100)
+        return services.redeem(self.member, self.make_item().pk)
+
+    def make_rule(self):
+        from dj_learning.rewards.models import Action
+
+        return factories.point_rule(unit=self.unit, action=Action.CHECK_IN)
+
+    def make_award(self):
+        from dj_learning.rewards.models import TranscriptAward
+
+        return TranscriptAward.objects.create(
+            unit=self.unit,
+            year=2026,
+            criterion=TranscriptAward.Criterion.choices[0][0],
+            points=10,
+            reason="优秀",
+            requested_by=get_user_model().objects.get(username="reviewer"),
+        )
+
+
+def url_for(name, row, objects):
+    kwargs = {}
+    for key, what in row.kwargs.items():
+        if key == "code":
+            kwargs[key] = objects.code()
+        elif key in ("fmt", "name") or what in ("uid", "token"):
+            kwargs[key] = what
+        else:
+            kwargs[key] = objects.pk(what)
+    return reverse(name, kwargs=kwargs)
+
+
+# -- The outcome ---------------------------------------------------------------------------
+
+
+def outcome(response, row=None):
+    """``"allowed"`` or ``"refused"``, as the person asking would see it."""
+    status = response.status_code
+    if row is not None and row.refused_text:
+        hops = [url for url, _status in getattr(response, "redirect_chain", [])]
+        if any("/login/" in url for url in hops):
+            return "refused"
+        if row.refused_text in response.content.decode():
+            return "refused"
+    assert status < 500, f"server error {status}"
+    if status in (401, 403, 404):
+        return "refused"
+    if status in (301, 302):
+        location = response["Location"]
+        if "/login/" in location or "/two-factor/" in location:
+            return "refused"
+        if location.split("?")[0] == reverse("wagtailadmin_home"):
+            return "refused"  # Wagtail's admin answers PermissionDenied so
+    if status == 405:
+        return "refused"
+    return "allowed"
+
+
+@pytest.fixture
+def people(demo_courses):
+    from dj_learning.orgs.models import Unit
+    from dj_learning.orgs.services import grant_role
+
+    clerk = get_user_model().objects.get(username="clerk")
+    branch = Unit.objects.get(code="r1-branch-1")
+    peer = factories.member(unit=branch, user=factories.user(username="peer", password=PASSWORD))
+    clerk2 = factories.user(username="clerk2", password=PASSWORD, is_staff=clerk.is_staff)
+    clerk2.groups.set(Group.objects.filter(user=clerk))
+    factories.member(unit=Unit.objects.get(code="r1-branch-2"), user=clerk2)
+    grant_role(clerk2, Unit.objects.get(code="r1-branch-2"), "clerk")
+    clients = {}
+    for role, username in ROLES.items():
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_ACCEPT_LANGUAGE="en")
+        if username:
+            client.force_login(get_user_model().objects.get(username=username))
+        clients[role] = client
+    assert peer.unit == branch
+    return clients
+
+
+def ask(client, row, url, objects):
+    body = row.body(objects) if callable(row.body) else row.body
+    if row.method == "GET":
+        return client.get(url)
+    if url.startswith("/api/"):
+        return client.generic(
+            row.method,
+            url,
+            json.dumps(body if body is not None else {}),
+            content_type="application/json",
+        )
+    return client.post(url, body or {}, follow=bool(row.refused_text))
+
+
+def test_the_access_matrix(people):
+    objects = Objects()
+    checked = 0
+    wrong = []
+    for name, row in sorted(MATRIX.items()):
+        for role, client in people.items():
+            cookies = copy.deepcopy(client.cookies)  # a sign-out must not carry over
+            with transaction.atomic():
+                url = url_for(name, row, objects)
+                try:
+                    seen = outcome(ask(client, row, url, objects), row)
+                except AssertionError as error:
+                    seen = str(error)
+                transaction.set_rollback(True)
+            client.cookies = cookies
+            expected = "allowed" if role in row.allow else "refused"
+            checked += 1
+            if seen != expected:
+                wrong.append(f"{name} {row.method} {url} as {role}: {seen}, declared {expected}")
+    print(f"access matrix: {checked} route × role pairs checked")
+    assert not wrong, "\n".join(wrong)
+    assert checked == len(MATRIX) * len(ROLES)
