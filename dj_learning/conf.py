@@ -74,6 +74,9 @@ DEFAULTS = {
     # Folder of the private storage (files only views serve, after checking who asks);
     # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
     "PRIVATE_MEDIA_ROOT": None,
+    # Members are emailed when a certificate of theirs expires within each of these
+    # numbers of days: once per certificate and number.
+    "CERTIFICATE_REMINDER_DAYS": (30, 7),
 }
 
 
