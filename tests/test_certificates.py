@@ -630,3 +630,8 @@ def test_the_admin_revokes_with_a_reason_by_post(client, region_admin, rendered)
     assert rendered.status == "revoked" and rendered.revoked_reason == "重复发放"
     export = client.get("/admin/learning/certificates/issued/?export=xlsx")
     assert export.status_code == 200
+
+
+def test_my_study_lists_the_latest_certificates(client, rendered, someone):
+    html = login(client, someone.user).get("/learning/my/").content.decode()
+    assert rendered.number in html and 'data-testid="certificates-link"' in html

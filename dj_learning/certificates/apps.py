@@ -13,6 +13,7 @@ class CertificatesConfig(AppConfig):
         from dj_learning.credits import services as credits
         from dj_learning.quizzes import signals as quiz_signals
         from dj_learning.rewards import awards
+        from dj_learning.templatetags import learning_tags
 
         from . import listeners, services
 
@@ -26,3 +27,5 @@ class CertificatesConfig(AppConfig):
         awards.kinds.register("certificate", services.CertificateAward())
         # /verify/<code>/ answers for certificates as well as transcripts.
         credits.verifications.register("certificates", services.verification)
+        # My study lists the member's latest certificates.
+        learning_tags.providers.register("certificates", services.latest_for_request)

@@ -422,6 +422,14 @@ def for_member(member):
     return Certificate.objects.filter(member=member).order_by("-issued_on", "-pk")
 
 
+def latest_for_request(request, count=5):
+    """The signed-in member's latest certificates (My study), in one query; ``[]`` for others."""
+    from dj_learning.members.services import member_for
+
+    member = member_for(request.user)
+    return list(for_member(member)[:count]) if member else []
+
+
 def visible_to(user, roles=VIEW_ROLES):
     """The certificates ``user`` may see as staff: their subtree's members'."""
     queryset = Certificate.objects.select_related("member", "member__unit", "rule")
