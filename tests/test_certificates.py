@@ -635,3 +635,52 @@ def test_the_admin_revokes_with_a_reason_by_post(client, region_admin, rendered)
 def test_my_study_lists_the_latest_certificates(client, rendered, someone):
     html = login(client, someone.user).get("/learning/my/").content.decode()
     assert rendered.number in html and 'data-testid="certificates-link"' in html
+
+
+# -- The bulk ZIP ------------------------------------------------------------------------------
+
+
+def test_a_units_certificates_as_one_zip_built_by_a_job(
+    client, region_admin, template, tree, django_capture_on_commit_callbacks
+):
+    import zipfile
+
+    inside = [factories.member(unit=tree["b1"], name=f"党员{i}") for i in range(3)]
+    outside = factories.member(unit=tree["b2"], name="外区党员")
+    for member in [*inside, outside]:
+        services.issue(member, template, key=f"z{member.pk}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/admin/learning/certificates/issued/zip/", {"unit": tree["b1"].pk})
+    assert response.status_code == 302
+    page = client.get("/admin/learning/certificates/issued/zip/").content.decode()
+    assert "3 / 3 (100%)" in page
+    from dj_learning.certificates.models import CertificateBatch
+
+    batch = CertificateBatch.objects.get()
+    response = client.get(f"/admin/learning/certificates/issued/zip/{batch.pk}/")
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+    names = sorted(archive.namelist())
+    assert len(names) == 3 and all(n.startswith("一区一支部/YQ-") for n in names)
+    assert all(archive.read(n).startswith(b"%PDF-") for n in names)
+    assert not any("外区党员" in n for n in names)
+    # A rerun writes the same ZIP again.
+    from dj_learning.certificates import batches
+
+    batches.build(batch.pk)
+    batch.refresh_from_db()
+    assert batch.status == "done" and batch.total == batch.done == 3
+
+
+def test_a_zip_of_another_region_is_not_offered(client, tree):
+    outsider = factories.staff(role="admin", unit=tree["r2"])
+    outsider.is_staff = True
+    outsider.save()
+    from django.contrib.auth.models import Permission
+
+    outsider.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(outsider)
+    response = client.post("/admin/learning/certificates/issued/zip/", {"unit": tree["r1"].pk})
+    assert response.status_code == 200  # the form refuses the unit; nothing queued
+    from dj_learning.certificates.models import CertificateBatch
+
+    assert not CertificateBatch.objects.exists()

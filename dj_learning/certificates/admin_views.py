@@ -34,10 +34,11 @@ from dj_learning.orgs.viewsets import (
 )
 from dj_learning.pdf.services import PdfError
 
-from . import services
+from . import batches, services
 from .models import (
     PLACEHOLDERS,
     Certificate,
+    CertificateBatch,
     CertificateTemplate,
     IssuingRule,
     unknown_placeholders,
@@ -330,6 +331,8 @@ class CertificateViewSet(ScopedModelViewSet):
         return [
             path("<int:pk>/", certificate_detail, name="detail"),
             path("issue/", issue_by_hand, name="issue"),
+            path("zip/", batch_page, name="zip"),
+            path("zip/<int:pk>/", batch_download, name="zip_download"),
         ]
 
 
@@ -416,6 +419,50 @@ def issue_by_hand(request):
         "dj_learning/certificates/admin/issue.html",
         {"title": _("Issue a certificate"), "form": form},
     )
+
+
+class BatchForm(forms.Form):
+    unit = forms.ModelChoiceField(label=gettext_lazy("Unit"), queryset=None)
+    year = forms.IntegerField(
+        label=gettext_lazy("Year issued"), min_value=2000, max_value=2100, required=False
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = scope.visible_units(
+            user, roles=services.VIEW_ROLES
+        ).order_by("path")
+
+
+def _batches(user):
+    return CertificateBatch.objects.filter(
+        unit__in=scope.visible_units(user, roles=services.VIEW_ROLES)
+    ).select_related("unit")
+
+
+def batch_page(request):
+    """A unit's certificates as one ZIP: start the job, follow its progress, download it."""
+    _require(request.user, Certificate, "view")
+    form = BatchForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        batches.request_batch(request.user, form.cleaned_data["unit"], form.cleaned_data["year"])
+        messages.success(request, _("The ZIP is being built; refresh to see its progress."))
+        return redirect("learning_certificates:zip")
+    return render(
+        request,
+        "dj_learning/certificates/admin/batches.html",
+        {
+            "title": _("Certificates as ZIP"),
+            "form": form,
+            "batches": _batches(request.user)[:10],
+        },
+    )
+
+
+def batch_download(request, pk):
+    _require(request.user, Certificate, "view")
+    batch = get_object_or_404(_batches(request.user), pk=pk, status=CertificateBatch.Status.DONE)
+    return uploads.serve_private(batch.archive, filename=batch.archive.name.rsplit("/", 1)[-1])
 
 
 class CertificatesGroup(ModelViewSetGroup):

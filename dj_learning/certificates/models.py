@@ -363,3 +363,42 @@ class ExpiryReminder(models.Model):
 
     def __str__(self):
         return f"{self.certificate_id} · {self.days}"
+
+
+class CertificateBatch(models.Model):
+    """A bulk job: the certificates of a unit's subtree (of a year) as one ZIP of their PDFs."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    unit = models.ForeignKey("learning_orgs.Unit", on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year issued"), null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("certificates"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    archive = models.FileField(
+        _("ZIP file"), storage=private_storage, upload_to="certificates/zips/", blank=True
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate batch")
+        verbose_name_plural = _("certificate batches")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.unit} · {self.year} · {self.done}/{self.total}"
+
+    @property
+    def percent(self):
+        return int(100 * self.done / self.total) if self.total else 0

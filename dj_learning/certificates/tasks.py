@@ -21,3 +21,10 @@ def render_certificate(certificate_id, force=False):
 def remind_expiring():
     """Scheduled daily: members whose certificates expire soon, once per interval."""
     return services.remind_expiring()
+
+
+def build_batch(batch_id):
+    """Queued by the admin's "certificates as ZIP"; safe to run again."""
+    from . import batches
+
+    return batches.build(batch_id)
