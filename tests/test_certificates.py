@@ -684,3 +684,17 @@ def test_a_zip_of_another_region_is_not_offered(client, tree):
     from dj_learning.certificates.models import CertificateBatch
 
     assert not CertificateBatch.objects.exists()
+
+
+def test_the_member_is_told_once_when_a_certificate_is_issued(
+    template, someone, tree, django_capture_on_commit_callbacks
+):
+    someone.user.email = "li@example.com"
+    someone.user.save()
+    admin = factories.staff(role="admin", unit=tree["r1"])
+    with django_capture_on_commit_callbacks(execute=True):
+        certificate = services.issue_by_hand(admin, someone, template)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.rerender(admin, certificate)
+    (notice,) = mail.outbox
+    assert certificate.number in notice.subject and notice.to == ["li@example.com"]

@@ -381,6 +381,7 @@ def render_stored(certificate_id, *, force=False):
         title = template.title if force else certificate.title
         pdf = render(template, certificate.values, code=certificate.code, title=title)
         old = certificate.pdf.name if certificate.pdf else None
+        first = not certificate.rendered_at
         certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
         certificate.rendered_at = timezone.now()
         certificate.title = title
@@ -388,7 +389,39 @@ def render_stored(certificate_id, *, force=False):
         certificate.save(update_fields=["pdf", "rendered_at", "title", "issuer"])
         if old and old != certificate.pdf.name:
             transaction.on_commit(lambda: certificate.pdf.storage.delete(old))
+        if first:
+            # The member hears of it once, when it can be downloaded.
+            transaction.on_commit(lambda: notify_issued(certificate))
     return True
+
+
+def _email(member, kind, context):
+    from django.core.mail import send_mail
+    from django.template.loader import render_to_string
+
+    email = member.user.email if member.user_id else ""
+    if not email:
+        return False
+    with translation.override(django_settings.LANGUAGE_CODE):
+        send_mail(
+            subject=render_to_string(
+                f"dj_learning/certificates/{kind}_subject.txt", context
+            ).strip(),
+            message=render_to_string(f"dj_learning/certificates/{kind}_body.txt", context),
+            from_email=None,
+            recipient_list=[email],
+        )
+    return True
+
+
+def notify_issued(certificate):
+    """Email the member that a certificate was issued (once: after its first rendering)."""
+    try:
+        member = Member.objects.select_related("user").get(pk=certificate.member_id)
+        return _email(member, "issued", {"certificate": certificate, "member": member})
+    except Exception:
+        logger.exception("The notice of certificate %s could not be sent", certificate.pk)
+        return False
 
 
 def rerender(user, certificate):
@@ -519,9 +552,6 @@ def verification(code):
 def remind_expiring(today=None):
     """Email members whose valid certificates expire within one of
     ``CERTIFICATE_REMINDER_DAYS``: once per certificate and interval. Safe to run again."""
-    from django.core.mail import send_mail
-    from django.template.loader import render_to_string
-
     today = today or timezone.localdate()
     sent = 0
     for days in sorted(settings.CERTIFICATE_REMINDER_DAYS):
@@ -540,20 +570,7 @@ def remind_expiring(today=None):
                     ExpiryReminder.objects.create(certificate=certificate, days=days)
             except IntegrityError:
                 continue  # reminded a moment ago by another run
-            email = certificate.member.user.email if certificate.member.user_id else ""
-            if email:
-                with translation.override(django_settings.LANGUAGE_CODE):
-                    context = {"certificate": certificate, "days": days}
-                    send_mail(
-                        subject=render_to_string(
-                            "dj_learning/certificates/expiry_subject.txt", context
-                        ).strip(),
-                        message=render_to_string(
-                            "dj_learning/certificates/expiry_body.txt", context
-                        ),
-                        from_email=None,
-                        recipient_list=[email],
-                    )
+            _email(certificate.member, "expiry", {"certificate": certificate, "days": days})
             sent += 1
     return sent
 
