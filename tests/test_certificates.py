@@ -698,3 +698,26 @@ def test_the_member_is_told_once_when_a_certificate_is_issued(
         services.rerender(admin, certificate)
     (notice,) = mail.outbox
     assert certificate.number in notice.subject and notice.to == ["li@example.com"]
+
+
+def test_an_admin_issues_by_hand_from_the_list(
+    client, region_admin, template, someone, tree, django_capture_on_commit_callbacks
+):
+    page = client.get("/admin/learning/certificates/issued/").content.decode()
+    assert "/admin/learning/certificates/issued/issue/" in page
+    assert "/admin/learning/certificates/issued/zip/" in page
+    outsider = factories.member(unit=tree["b2"])
+    refused = client.post(
+        "/admin/learning/certificates/issued/issue/",
+        {"member_number": outsider.member_number, "template": template.pk},
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert "No member with this number in your units." in refused.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/learning/certificates/issued/issue/",
+            {"member_number": someone.member_number, "template": template.pk, "course": "学习标兵"},
+        )
+    certificate = Certificate.objects.get(member=someone)
+    assert response.status_code == 302 and certificate.pdf
+    assert certificate.issued_by == region_admin and certificate.values["course"] == "学习标兵"

@@ -11,12 +11,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 
 from dj_learning import uploads
@@ -27,6 +29,7 @@ from dj_learning.orgs import scope
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
+    ScopedIndexView,
     ScopedModelViewSet,
     ScopedUnitForm,
     UnitFilter,
@@ -281,8 +284,33 @@ def _status(certificate):
     return certificate.get_current_status_display()
 
 
+class CertificateIndexView(ScopedIndexView):
+    """The list, with "issue by hand" (admins) and "as ZIP" in its header."""
+
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if policy_of(CertificateTemplate).user_has_permission(self.request.user, "change"):
+            buttons.append(
+                HeaderButton(
+                    _("Issue a certificate"),
+                    url=reverse("learning_certificates:issue"),
+                    icon_name="plus",
+                )
+            )
+        buttons.append(
+            HeaderButton(
+                _("Certificates as ZIP"),
+                url=reverse("learning_certificates:zip"),
+                icon_name="download",
+            )
+        )
+        return buttons
+
+
 class CertificateViewSet(ScopedModelViewSet):
     model = Certificate
+    index_view_class = CertificateIndexView
     name = "learning_certificates"
     url_prefix = "learning/certificates/issued"
     icon = "doc-full-inverse"
