@@ -89,6 +89,14 @@ def test_a_hand_issued_certificate_is_numbered_rendered_and_reads_back(
     assert "李明华" in text and "荣誉证书" in text and "党章学习" in text
     assert certificate.number in text
     reader = PdfReader(io.BytesIO(content))
+    fonts = reader.pages[0]["/Resources"]["/Font"].values()
+    embedded = []
+    for ref in fonts:
+        font = ref.get_object()
+        target = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        descriptor = target.get("/FontDescriptor")
+        embedded.append(bool(descriptor) and "/FontFile2" in descriptor.get_object())
+    assert any(embedded)  # the CJK font travels with the PDF
     url = f"http://testserver/verify/{certificate.code}/"
     assert url in reader.pages[0].extract_text().replace("\n", "")
     expected = Image.open(io.BytesIO(base64.b64decode(qr_png_data_uri(url).split(",", 1)[1])))
