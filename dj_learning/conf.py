@@ -108,6 +108,9 @@ DEFAULTS = {
     "CLAMD": None,
     # Seconds to wait for clamd's answer.
     "CLAMD_TIMEOUT": 30,
+    # Members are emailed when a certificate of theirs expires within each of these
+    # numbers of days: once per certificate and number.
+    "CERTIFICATE_REMINDER_DAYS": (30, 7),
 }
 
 

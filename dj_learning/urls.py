@@ -38,6 +38,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.rewards")
             else []
         ),
+        *(
+            [path("", include("dj_learning.certificates.urls"))]
+            if apps.is_installed("dj_learning.certificates")
+            else []
+        ),
     ],
     "dj_learning",
 )

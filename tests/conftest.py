@@ -54,6 +54,17 @@ def _fresh_cache():
     clear()
 
 
+@pytest.fixture(autouse=True)
+def _site_language():
+    """Each test ends in the site's language: a request in English (``Accept-Language``)
+    leaves its language active in the thread, and a later PDF rendered without a
+    request would come out in English."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def learning_settings(settings):
     """Change some ``DJ_LEARNING`` keys for one test, keeping the others."""

@@ -18,6 +18,7 @@ GROUPS = [
     "credits_report",
     "quiz",
     "points",
+    "certificates",
     "peer_lms",
 ]
 

@@ -219,3 +219,8 @@ if apps.is_installed("dj_learning.rewards"):
     from dj_learning.rewards.api import router as rewards_router
 
     api.add_router("/", rewards_router)
+
+if apps.is_installed("dj_learning.certificates"):
+    from dj_learning.certificates.api import router as certificates_router
+
+    api.add_router("/", certificates_router)

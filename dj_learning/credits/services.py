@@ -312,3 +312,10 @@ def revoke(document):
 
 def find_document(code):
     return TranscriptDocument.objects.select_related("member").filter(code=code).first()
+
+
+#: Other documents ``/verify/<code>/`` vouches for, filled by the apps above credits (the
+#: certificates app adds its certificates). Each entry is ``lookup(code)`` returning
+#: ``(template_name, context)`` for a code it issued, else ``None``; transcripts are
+#: looked up when no entry knows the code. The page's rate limit covers them all.
+verifications = Registry("verification lookups")

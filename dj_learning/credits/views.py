@@ -52,7 +52,11 @@ def transcript_pdf(request, member_id=None):
 
 
 def verify(request, code):
-    """Public: is this transcript genuine? Whose, which year, the totals as issued. Nothing else."""
+    """Public: is this transcript genuine? Whose, which year, the totals as issued. Nothing else.
+
+    The documents of other apps (certificates) answer first, through
+    ``services.verifications``.
+    """
     ident = request.META.get("REMOTE_ADDR", "")
     key = f"learning_verify:{ident}"
     count = cache.get_or_set(key, 0, 60)
@@ -66,6 +70,10 @@ def verify(request, code):
         cache.incr(key)
     except ValueError:
         cache.set(key, 1, 60)
+    for lookup in services.verifications:
+        if (found := lookup(code)) is not None:
+            template_name, context = found
+            return render(request, template_name, context)
     document = services.find_document(code)
     return render(
         request,

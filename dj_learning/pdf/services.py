@@ -20,6 +20,7 @@ from pathlib import Path
 import segno
 from django.template.loader import get_template
 from pypdf import PdfReader
+from reportlab import rl_config
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 from xhtml2pdf.default import PML_ERROR
@@ -38,6 +39,10 @@ TRUETYPE_SUFFIXES = (".ttf", ".ttc")
 #: Rows per table: xhtml2pdf lays a table out in time that grows with the square
 #: of its rows, so a long list is printed as several tables of this many rows.
 CHUNK_ROWS = 100
+
+# Streams are written as binary, not ASCII85: without ReportLab's C accelerator, encoding
+# an embedded image (a certificate's background) in pure Python took half the rendering.
+rl_config.useA85 = 0
 
 # xhtml2pdf says that a font, a glyph or a resource went missing only in a
 # warning; a warning with one of these words in it is one of those.

@@ -387,6 +387,7 @@ class AwardForm(forms.Form):
         required=False,
         help_text=gettext_lazy("Each member receives one, with a pick-up code."),
     )
+    other = forms.ChoiceField(label=gettext_lazy("or"), required=False, choices=())
     reason = forms.CharField(
         label=gettext_lazy("Reason"),
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -406,6 +407,15 @@ class AwardForm(forms.Form):
         )
         self.fields["year"].choices = [(y, y) for y in recent_years()]
         self.fields["year"].initial = year_or_current(None)
+        # The kinds other apps registered (a certificate): "kind:target" choices.
+        other = [
+            (str(kind.label), [(f"{name}:{target}", label) for target, label in kind.choices(user)])
+            for name, kind in awards.kinds.items()
+        ]
+        if any(group for _label, group in other):
+            self.fields["other"].choices = [("", "---------"), *other]
+        else:
+            del self.fields["other"]
 
     def rows(self):
         """``(bound field, criterion or None)``: the template shows a criterion's field only
@@ -414,7 +424,10 @@ class AwardForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if (data.get("points") is None) == (data.get("item") is None):
+        kind, _sep, target = (data.get("other") or "").partition(":")
+        data["kind"], data["target"] = kind, target
+        given = [data.get("points") is not None, data.get("item") is not None, bool(kind)]
+        if sum(given) != 1:
             raise forms.ValidationError(_("Award either points or a catalog item."))
         if data.get("criterion") == TranscriptAward.Criterion.TOP and not data.get("top_n"):
             self.add_error("top_n", _("Give N, the number of members to award."))
@@ -442,6 +455,8 @@ def award_new(request):
                 min_credits=data.get("min_credits"),
                 points=data.get("points"),
                 item=data.get("item"),
+                kind=data["kind"],
+                target=data["target"],
                 reason=data["reason"],
             )
         except services.PointsError as error:
@@ -473,9 +488,11 @@ def award_detail(request, pk):
         log(award, "learning_rewards.resume_award", user=request.user)
         messages.success(request, _("Resumed: members already awarded are skipped."))
         return redirect("learning_points_awards:detail", award.pk)
-    recipients = (award.redemptions if award.item_id else award.entries).select_related(
-        "member", "member__unit"
-    )
+    if award.kind:
+        recipients = awards.kinds[award.kind].recipients(award)
+    else:
+        recipients = award.redemptions if award.item_id else award.entries
+    recipients = recipients.select_related("member", "member__unit")
     return render(
         request,
         "dj_learning/rewards/admin/award.html",

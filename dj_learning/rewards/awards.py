@@ -5,6 +5,21 @@ Each member's award has a key (``award:<award>:<member>``) and the recipients
 are fixed when the job first runs, so a rerun awards only whom the killed run
 did not reach. Members are written in chunks of bulk inserts: a fixed number
 of queries per chunk, whatever its size.
+
+Beside points and catalog items, an app above rewards may add a kind of award
+to :data:`kinds` from its ``ready()`` (the certificates app adds "certificate").
+An entry is an object with:
+
+- ``label``: what the award form calls it ("a certificate");
+- ``choices(user)``: ``[(target, label), ...]``, what of that kind ``user`` may award;
+- ``award(award, member_ids) -> int``: award the members, idempotently, under the
+  keys ``award_key(award, member_id)``; returns how many were new;
+- ``awarded(award) -> int``: how many members hold the award;
+- ``recipients(award)``: a queryset of rows with ``member`` and ``created_at``
+  (the award's page lists them);
+- ``describe(award) -> str``: what was awarded, in words.
+
+Rewards never imports the apps that register kinds.
 """
 
 from decimal import Decimal
@@ -17,6 +32,7 @@ from django.utils.translation import gettext as _
 from dj_learning.credits import reports
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import StaffRole
+from dj_learning.registry import Registry
 
 from .models import Balance, CatalogItem, PointEntry, Redemption, TranscriptAward
 from .services import PointsError, local_day
@@ -25,19 +41,46 @@ from .services import PointsError, local_day
 AWARD_ROLES = (StaffRole.Role.ADMIN,)
 CHUNK = 1000
 
+#: Kinds of award beyond points and catalog items: ``name -> kind`` (see the module docstring).
+kinds = Registry("award kinds")
+
+
+def award_key(award, member_id):
+    """The key that makes one member's award happen once."""
+    return f"award:{award.pk}:{member_id}"
+
 
 def request_award(
-    user, unit, year, *, criterion, reason, top_n=None, min_credits=None, points=None, item=None
+    user,
+    unit,
+    year,
+    *,
+    criterion,
+    reason,
+    top_n=None,
+    min_credits=None,
+    points=None,
+    item=None,
+    kind="",
+    target="",
 ):
-    """Check the request, record it and queue the job. Returns the award (its progress)."""
+    """Check the request, record it and queue the job. Returns the award (its progress).
+
+    Exactly one of ``points``, ``item`` or ``kind`` (a name in :data:`kinds`, with
+    ``target`` one of its ``choices(user)``) says what is awarded.
+    """
     from django_q.tasks import async_task
 
     if not scope.can_see_unit(user, unit, roles=AWARD_ROLES):
         raise PointsError(_("This unit is outside your units."))
     if not (reason or "").strip():
         raise PointsError(_("Give a reason: it stays on the record."))
-    if (points is None) == (item is None):
+    if sum(1 for what in (points, item, kind or None) if what is not None) != 1:
         raise PointsError(_("Award either points or a catalog item."))
+    if kind and (
+        kind not in kinds or str(target) not in {str(c) for c, _label in kinds[kind].choices(user)}
+    ):
+        raise PointsError(_("This award is not available to you."))
     if points is not None and points <= 0:
         raise PointsError(_("Give a number of points above zero."))
     if criterion == TranscriptAward.Criterion.TOP and not top_n:
@@ -54,6 +97,8 @@ def request_award(
         min_credits=min_credits if criterion == TranscriptAward.Criterion.MIN_CREDITS else None,
         points=points,
         item=item,
+        kind=kind or "",
+        target=str(target or "") if kind else "",
         reason=reason.strip(),
         requested_by=user,
     )
@@ -87,7 +132,11 @@ def run(award_id):
             awarded += award_chunk(award, chunk)
             done += len(chunk)
             TranscriptAward.objects.filter(pk=award.pk).update(done=done)
-        awarded = award.entries.count() + award.redemptions.count()
+        awarded = (
+            kinds[award.kind].awarded(award)
+            if award.kind
+            else award.entries.count() + award.redemptions.count()
+        )
         TranscriptAward.objects.filter(pk=award.pk).update(
             status=TranscriptAward.Status.DONE, awarded=awarded, finished_at=timezone.now()
         )
@@ -110,6 +159,9 @@ def recipients_frozen(award):
 
 def award_chunk(award, member_ids):
     """Award one chunk in one transaction; returns how many were new."""
+    if award.kind:
+        with transaction.atomic():
+            return kinds[award.kind].award(award, member_ids)
     with transaction.atomic():
         keys = {f"award:{award.pk}:{member_id}": member_id for member_id in member_ids}
         if award.points is not None:

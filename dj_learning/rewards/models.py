@@ -343,6 +343,15 @@ class TranscriptAward(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    kind = models.CharField(
+        _("other award"),
+        max_length=40,
+        blank=True,
+        help_text=_("A kind of award registered by another app (a certificate, say)."),
+    )
+    target = models.CharField(
+        max_length=64, blank=True, help_text=_("What of that kind is awarded (its id).")
+    )
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -369,9 +378,10 @@ class TranscriptAward(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(points__isnull=False, item__isnull=True)
-                | Q(points__isnull=True, item__isnull=False),
-                name="learning_award_points_or_item",
+                condition=Q(points__isnull=False, item__isnull=True, kind="")
+                | Q(points__isnull=True, item__isnull=False, kind="")
+                | (Q(points__isnull=True, item__isnull=True) & ~Q(kind="")),
+                name="learning_award_one_kind",
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="learning_award_reason"),
         ]
@@ -385,6 +395,11 @@ class TranscriptAward(models.Model):
 
     @property
     def what(self):
+        if self.kind:
+            from .awards import kinds
+
+            kind = kinds.get(self.kind)
+            return kind.describe(self) if kind else self.kind
         if self.item_id:
             return self.item.title
         return _("%(points)s points") % {"points": self.points}

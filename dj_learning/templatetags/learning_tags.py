@@ -3,7 +3,7 @@
 The shared templates sit below every app, yet show what apps above them know:
 the request's theme, the link to the course catalog. Each tag asks
 ``providers`` for an answer that the app which knows it registers from its
-``ready()`` (``"catalog_page"`` by courses, ``"theme"`` by themes), each a
+``ready()`` (``"catalog_page"`` by courses, ``"theme"`` by themes, ``"certificates"`` by certificates), each a
 callable ``(request) -> value``. Without that app installed, the tag gives
 ``None`` and the template leaves the part out.
 """
@@ -57,3 +57,10 @@ def _nonce(context):
     request = context.get("request")
     nonce = getattr(request, "csp_nonce", None) if request is not None else None
     return str(nonce) if nonce is not None else ""
+
+
+@register.simple_tag(takes_context=True)
+def provided(context, name):
+    """What the provider registered as ``name`` answers for the request, or ``None``:
+    ``{% provided "certificates" as certificates %}``."""
+    return _provided(name, context)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
+from cms_site.demo import certificates as demo_certificates
 from cms_site.demo import courses, quizzes
 from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
@@ -51,6 +52,7 @@ class Command(BaseCommand):
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)
+        demo_certificates.load()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {Unit.objects.count()} units, "
@@ -119,6 +121,7 @@ class Command(BaseCommand):
             ("dj_learning.credits.tasks.backfill_credits", "补记遗漏的学分", 3),
             ("dj_learning.rewards.tasks.check_ledger", "核对积分账与余额", 4),
             ("dj_learning.management.backup.scheduled_backup", "每夜备份", 2),
+            ("dj_learning.certificates.tasks.remind_expiring", "提醒即将到期的证书", 8),
         ]:
             Schedule.objects.update_or_create(
                 func=func,
