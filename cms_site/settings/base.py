@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "dj_learning.rewards",
     "dj_learning.api",
     "dj_learning.themes",
+    "dj_learning.activities",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

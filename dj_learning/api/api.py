@@ -140,3 +140,8 @@ if apps.is_installed("dj_learning.rewards"):
     from dj_learning.rewards.api import router as rewards_router
 
     api.add_router("/", rewards_router)
+
+if apps.is_installed("dj_learning.activities"):
+    from dj_learning.activities.api import router as activities_router
+
+    api.add_router("/", activities_router)
