@@ -175,7 +175,7 @@ def test_the_screen_state_updates_its_count_with_a_fixed_number_of_queries(
     for _ in range(30):
         services.mark_by_hand(clerk, activity, factories.member(unit=setup["b1"]), "纸质签到")
     with django_assert_max_num_queries(5):
-        state = client.get(url).json()
+        state = client.get(url, {"have": state["code"]}).json()
     assert state["count"] == 31
 
 
@@ -186,9 +186,14 @@ def test_the_code_rotates_on_the_screen(client, setup, monkeypatch, learning_set
     start = timezone.now().replace(second=0, microsecond=0)
     monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=5))
     first = client.get(url).json()
-    assert first["expires_in"] == 25
+    assert first["expires_in"] == 25 and first["qr"].startswith("data:image/svg+xml")
+    # The screen has this code's QR code already: it is not sent again...
+    monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=20))
+    same = client.get(url, {"have": first["code"]}).json()
+    assert same["code"] == first["code"] and "qr" not in same
+    # ...until the code changes.
     monkeypatch.setattr(timezone, "now", lambda: start + timedelta(seconds=31))
-    second = client.get(url).json()
+    second = client.get(url, {"have": first["code"]}).json()
     assert second["code"] != first["code"] and second["qr"] != first["qr"]
 
 

@@ -1,6 +1,8 @@
 """Members' activity pages, check-in, daily sign-in and volunteer service; the check-in screen
 and the lobby board. Thin: parse input, call a service, render."""
 
+from functools import lru_cache
+
 import segno
 from django import forms
 from django.contrib import messages
@@ -254,21 +256,32 @@ def _managed(request, pk):
     return get_object_or_404(services.managed_by(request.user).select_related("unit"), pk=pk)
 
 
-def _screen_state(request, activity):
+@lru_cache(maxsize=256)
+def _qr(url):
+    """The QR code of ``url`` as an SVG ``data:`` URI. Drawing one takes tens of milliseconds
+    and a code lasts ``CHECKIN_ROTATE_SECONDS``: each process draws it once for every poll."""
+    return segno.make(url, error="m", micro=False).svg_data_uri(
+        scale=10, border=2, dark="#000", light="#fff"
+    )
+
+
+def _screen_state(request, activity, have=None):
+    """The screen's code, QR code, count and window; without the QR if ``have`` is the code."""
     now = timezone.now()
     code = services.current_code(activity, now)
     url = request.build_absolute_uri(
         reverse("dj_learning:activity_checkin", args=[activity.pk]) + f"?code={code.code}"
     )
-    qr = segno.make(url, error="m", micro=False)
-    return {
+    state = {
         "code": code.code,
         "expires_in": max(0, int((code.expires_at - now).total_seconds())),
         "count": services.checked_in_count(activity.pk),
         "open": services.window_open(activity, now),
         "url": url,
-        "qr": qr.svg_data_uri(scale=10, border=2, dark="#000", light="#fff"),
     }
+    if have != code.code:
+        state["qr"] = _qr(url)
+    return state
 
 
 @never_cache
@@ -295,7 +308,7 @@ def screen(request, pk):
 @login_required
 def screen_state(request, pk):
     activity = _managed(request, pk)
-    return JsonResponse(_screen_state(request, activity))
+    return JsonResponse(_screen_state(request, activity, have=request.GET.get("have")))
 
 
 # -- The lobby board ---------------------------------------------------------------------

@@ -11,17 +11,18 @@
   var closed = document.getElementById("closed");
 
   function update() {
-    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+    // The QR code comes only when the code changed since the one shown.
+    fetch(url + "?have=" + encodeURIComponent(code.textContent), { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) throw new Error(response.status);
         return response.json();
       })
       .then(function (state) {
-        if (code.textContent !== state.code) {
-          code.textContent = state.code;
+        if (state.qr) {
           qr.src = state.qr;
           qr.setAttribute("data-url", state.url);
         }
+        code.textContent = state.code;
         count.textContent = state.count;
         closed.hidden = state.open;
       })
