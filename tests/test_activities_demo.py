@@ -56,3 +56,21 @@ def test_loading_the_demo_again_adds_nothing(demo):
     ] == counts
     assert PointEntry.objects.count() == entries
     assert Activity.objects.get(title="党史专题讲座").starts_at < timezone.now()
+
+
+def test_the_load_seeder_writes_activities_attendance_and_sign_ups(db):
+    from dj_learning.activities.models import SignUp
+
+    out = io.StringIO()
+    call_command(
+        "learning_seed", members=40, modules=2, years=1, regions=2, branch_size=10, stdout=out
+    )
+    assert "activities" in out.getvalue() and "attendances" in out.getvalue()
+    assert Activity.objects.count() == 8  # two for each of the four branches
+    past = Activity.objects.filter(title="主题党日").order_by("pk").first()
+    rows = services.attendance_rows(past)
+    assert rows and {r.status for r in rows} <= {"code", "manual"}
+    assert all(r.member.unit_id == past.unit_id for r in rows)
+    assert all(
+        s.member.unit_id == s.activity.unit_id for s in SignUp.objects.select_related("member")
+    )
