@@ -11,7 +11,13 @@ from django.utils import timezone, translation
 from openpyxl import load_workbook
 
 from dj_learning.activities import services
-from dj_learning.activities.models import Activity, Attendance, LobbyScreen, Volunteering
+from dj_learning.activities.models import (
+    Activity,
+    Attendance,
+    DailySignIn,
+    LobbyScreen,
+    Volunteering,
+)
 from dj_learning.orgs.models import StaffRole
 from dj_learning.rewards import services as rewards
 from dj_learning.rewards.models import Action
@@ -346,6 +352,23 @@ def test_daily_sign_in_from_the_page_once_a_day(client, setup, tree):
     page = client.post("/learning/activities/signin/", follow=True, **EN).content.decode()
     assert "You have signed in today already." in page
     assert rewards.balance_of(setup["member"])[0] == 1
+    page = client.get("/learning/points/", **EN).content.decode()
+    assert 'data-testid="points-figure-streak">1 day<' in page
+
+
+def test_the_daily_sign_in_widget_signs_in_and_comes_back(client, setup, tree):
+    factories.point_rule(unit=tree["r1"], action=Action.DAILY_SIGN_IN, points=1)
+    login(client, setup["member"].user)
+    page = client.get("/embed/daily-sign-in/", **EN).content.decode()
+    assert "0 days in a row" in page and 'data-testid="daily-sign-in"' in page
+    response = client.post("/learning/activities/signin/", {"next": "/embed/daily-sign-in/"})
+    assert response["Location"] == "/embed/daily-sign-in/"
+    page = client.get("/embed/daily-sign-in/", **EN).content.decode()
+    assert "1 day in a row" in page and "Signed in today." in page
+    # Only back to this site.
+    DailySignIn.objects.all().delete()
+    response = client.post("/learning/activities/signin/", {"next": "https://evil.example/"})
+    assert response["Location"] == "/learning/activities/"
 
 
 # -- The lobby board and the widget -------------------------------------------------------------------

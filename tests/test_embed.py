@@ -84,6 +84,7 @@ def test_unknown_widgets_are_not_found_and_the_leaderboard_comes_with_rewards(de
         "notices",
         "leaderboard",
         "upcoming-activities",
+        "daily-sign-in",
     }
 
     leaderboard = embed.widgets["leaderboard"]

@@ -11,13 +11,21 @@ class ActivitiesConfig(AppConfig):
     def ready(self):
         from dj_learning import embed
         from dj_learning.credits import services as credits
+        from dj_learning.rewards import services as rewards
 
         from . import services, widgets
 
         credits.sections.register("activities.volunteer", services.transcript_section)
+        rewards.page_figures.register("streak", services.streak_figure)
         embed.register(
             "upcoming-activities",
             widgets.upcoming,
             title=_("Upcoming activities"),
             template="dj_learning/activities/embed/upcoming.html",
+        )
+        embed.register(
+            "daily-sign-in",
+            widgets.daily_sign_in,
+            title=_("Daily sign-in"),
+            template="dj_learning/activities/embed/daily_sign_in.html",
         )

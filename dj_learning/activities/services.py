@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dj_learning.conf import settings
 from dj_learning.courses.services import study_year, year_bounds
@@ -509,6 +510,15 @@ def streak(member, now=None):
     if last is None:
         return 0, False
     return last[1], last[0] == today
+
+
+def streak_figure(member):
+    """The streak as a figure of the points page (``rewards.services.page_figures``)."""
+    days, _today = streak(member)
+    return {
+        "label": _("Daily sign-in streak"),
+        "value": ngettext("%(days)s day", "%(days)s days", days) % {"days": days},
+    }
 
 
 # -- The lobby board ---------------------------------------------------------------------

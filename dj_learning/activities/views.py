@@ -12,6 +12,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -180,7 +181,12 @@ def daily_sign_in(request):
             _("Signed in: %(days)s days in a row, %(points)s points.")
             % {"days": result.sign_in.streak, "points": result.points},
         )
-    return redirect(request.POST.get("next") or reverse("dj_learning:activities"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = reverse("dj_learning:activities")
+    return redirect(back)
 
 
 # -- Volunteer service -------------------------------------------------------------------
