@@ -74,3 +74,13 @@ def test_the_load_seeder_writes_activities_attendance_and_sign_ups(db):
     assert all(
         s.member.unit_id == s.activity.unit_id for s in SignUp.objects.select_related("member")
     )
+
+
+def test_the_demo_lobby_board_rotates_leaderboard_activities_and_notices(demo, client):
+    page = client.get("/learning/board/demo-lobby/", HTTP_HOST="127.0.0.1").content.decode()
+    for panel in ("board-leaderboard", "board-activities", "board-notices"):
+        assert f'data-testid="{panel}"' in page
+    assert "“不忘初心”主题党日" in page and "学分档案可在线下载" in page
+    assert 'data-rotate="15"' in page and "lobby-board.js" in page
+    member = Member.objects.get(user__username="member")
+    assert member.member_number not in page and member.phone not in page

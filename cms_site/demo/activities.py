@@ -26,6 +26,10 @@ OPEN_NOW = [
 ]
 
 
+#: The demo lobby screen's secret (a real one is random): /learning/board/demo-lobby/.
+DEMO_BOARD_TOKEN = "demo-lobby"
+
+
 def load():
     users = get_user_model().objects
     now = timezone.now()
@@ -66,7 +70,10 @@ def load():
         )
     region1 = Unit.objects.filter(code="region-1").first()
     if region1 is not None:
-        LobbyScreen.objects.get_or_create(unit=region1, name="东湖区党群服务中心大厅")
+        # A fixed secret in the demo only, so the board's link can be printed below.
+        LobbyScreen.objects.get_or_create(
+            unit=region1, name="东湖区党群服务中心大厅", defaults={"token": DEMO_BOARD_TOKEN}
+        )
     _member_history(now)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from dj_learning import uploads
+from dj_learning import embed, uploads
 from dj_learning.conf import settings
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
@@ -319,6 +319,9 @@ def screen_state(request, pk):
 
 # -- The lobby board ---------------------------------------------------------------------
 
+#: Seconds each panel of the lobby board stays on the screen.
+BOARD_ROTATE_SECONDS = 15
+
 
 @never_cache
 def board(request, token):
@@ -326,4 +329,10 @@ def board(request, token):
     screen_ = get_object_or_404(
         LobbyScreen.objects.select_related("unit"), token=token, revoked=False
     )
-    return render(request, "dj_learning/activities/board.html", services.board(screen_))
+    context = services.board(screen_)
+    # The latest notices of the site, as the "notices" embed widget (dj_learning.themes) finds
+    # them, when it is installed.
+    notices = embed.widgets.get("notices")
+    context["notices"] = notices.view(request).get("notices", []) if notices else None
+    context["rotate_seconds"] = BOARD_ROTATE_SECONDS
+    return render(request, "dj_learning/activities/board.html", context)
