@@ -18,6 +18,7 @@ from dj_learning.activities.models import (
     LobbyScreen,
     Volunteering,
 )
+from dj_learning.credits.models import OfflineTraining
 from dj_learning.orgs.models import StaffRole
 from dj_learning.rewards import services as rewards
 from dj_learning.rewards.models import Action
@@ -206,7 +207,9 @@ def test_the_code_rotates_on_the_screen(client, setup, monkeypatch, learning_set
 # -- Attendance in the admin ---------------------------------------------------------------------
 
 
-def test_attendance_list_marking_by_hand_and_export(client, setup, tree):
+def test_attendance_list_marking_by_hand_and_export(
+    client, setup, tree, django_capture_on_commit_callbacks
+):
     activity, clerk, member = setup["activity"], setup["clerk"], setup["member"]
     base = f"/admin/learning/activities/{activity.pk}/attendance"
     admin_login(client, factories.staff(role=StaffRole.Role.CLERK, unit=tree["b2"]))
@@ -231,10 +234,17 @@ def test_attendance_list_marking_by_hand_and_export(client, setup, tree):
     )
     page = response.content.decode()
     assert "王芳 is marked present." in page and "Marked by hand" in page and "没有手机" in page
-    response = client.post(
-        f"/admin/learning/activities/{activity.pk}/attendance/credit/", follow=True, **EN
-    )
-    assert "Credits recorded for 0 attendees, 1 sent for review" in response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"{base}/credit/", follow=True, **EN)
+    assert "credits and points are being recorded" in response.content.decode()
+    training = OfflineTraining.objects.get(member=member)
+    assert (training.status, training.hours, training.title) == ("pending", 2, "主题党日")
+    page = client.get(f"{base}/", **EN).content.decode()
+    assert "Waiting for review" in page
+    # Pressed again (or the job retried): nothing twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{base}/credit/")
+    assert OfflineTraining.objects.filter(member=member).count() == 1
     response = client.get(f"/admin/learning/activities/{activity.pk}/attendance.xlsx")
     sheet = load_workbook(io.BytesIO(response.content)).active
     rows = list(sheet.iter_rows(values_only=True))

@@ -11,6 +11,7 @@ import io
 
 from django import forms
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
@@ -207,16 +208,20 @@ def mark(request, pk):
 
 @require_POST
 def credit(request, pk):
+    """Queue the bulk action (a branch may have hundreds of attendees); safe to press twice."""
+    from django_q.tasks import async_task
+
     activity = _managed(request, pk)
-    result = services.credit_attendance(request.user, activity)
-    log(activity, "learning_activities.credit", user=request.user, data=result.__dict__)
+    user_id = request.user.pk
+    transaction.on_commit(
+        lambda: async_task("dj_learning.activities.tasks.credit_attendance", activity.pk, user_id)
+    )
     messages.success(
         request,
         _(
-            "Credits recorded for %(credited)s attendees, %(pending)s sent for review; "
-            "points for %(points)s."
-        )
-        % result.__dict__,
+            "The attendees' credits and points are being recorded; refresh the page to see "
+            "the credits' status."
+        ),
     )
     return redirect("learning_activities:attendance", activity.pk)
 
