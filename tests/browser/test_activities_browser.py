@@ -52,7 +52,7 @@ def test_a_member_types_the_code_from_the_screen_and_the_count_goes_up(
     member = phone.new_page()
     member.set_default_timeout(15_000)
     sign_in(member, base, "member")
-    member.goto(f"{base}/learning/activities/")
+    member.get_by_test_id("activities-link").click()
     member.get_by_role("link", name="“不忘初心”主题党日").click()
     member.get_by_label("签到码").fill(code)
     member.get_by_test_id("checkin").click()
