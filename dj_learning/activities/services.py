@@ -243,8 +243,10 @@ def check_in(member, activity, code, now=None):
         raise ActivityError(
             _("This code is wrong or has expired: type the code the screen shows now.")
         )
-    attendance = _attend(activity, member, how=Attendance.How.CODE)
-    return attendance, _award(attendance, now)
+    # One transaction for the attendance and its points: one commit per check-in.
+    with transaction.atomic():
+        attendance = _attend(activity, member, how=Attendance.How.CODE)
+        return attendance, _award(attendance, now)
 
 
 def mark_by_hand(user, activity, member, reason, now=None):
