@@ -50,6 +50,12 @@ APP_DEPENDENCIES = {
         "wagtail.images",
         "django_q",
     ],
+    "dj_learning.activities": [
+        "dj_learning.rewards",
+        "dj_learning.credits",
+        "dj_learning.review",
+        "dj_learning.members",
+    ],
 }
 _RATE = re.compile(r"^\d+/(s|sec|m|min|h|hour|d|day)$")
 

@@ -111,6 +111,15 @@ DEFAULTS = {
     # Members are emailed when a certificate of theirs expires within each of these
     # numbers of days: once per certificate and number.
     "CERTIFICATE_REMINDER_DAYS": (30, 7),
+    # Seconds a check-in code stays on the screen; a code is accepted in its own
+    # interval and the next one (so for up to twice this long).
+    "CHECKIN_ROTATE_SECONDS": 30,
+    # Check-in opens this many minutes before an activity starts...
+    "CHECKIN_OPENS_MINUTES_BEFORE": 30,
+    # ...and closes this many minutes after it ends.
+    "CHECKIN_CLOSES_MINUTES_AFTER": 30,
+    # Seconds between two updates of the check-in screen (code, QR and count).
+    "CHECKIN_SCREEN_POLL_SECONDS": 3,
 }
 
 

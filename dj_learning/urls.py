@@ -43,6 +43,11 @@ learning_patterns = (
             if apps.is_installed("dj_learning.certificates")
             else []
         ),
+        *(
+            [path("", include("dj_learning.activities.urls"))]
+            if apps.is_installed("dj_learning.activities")
+            else []
+        ),
     ],
     "dj_learning",
 )

@@ -80,9 +80,16 @@ def test_snippet_colours_are_used_only_when_valid_and_readable(demo, client):
 
 def test_unknown_widgets_are_not_found_and_the_leaderboard_comes_with_rewards(demo, client):
     assert client.get("/embed/nothing/").status_code == 404
-    assert set(embed.widgets.names()) >= {
-        "catalog", "my-study", "notices", "leaderboard", "quizzes-due", "points",
-    }  # fmt: skip
+    assert set(embed.widgets.names()) == {
+        "catalog",
+        "my-study",
+        "notices",
+        "leaderboard",
+        "quizzes-due",
+        "points",
+        "upcoming-activities",
+        "daily-sign-in",
+    }
 
     leaderboard = embed.widgets["leaderboard"]
     embed.widgets.unregister("leaderboard")

@@ -198,7 +198,7 @@ def test_a_site_seeder_runs_in_its_order_and_reads_what_earlier_ones_made(db):
     stages = [line.split(":")[0] for line in output.splitlines() if line.endswith(" s")]
     assert stages == [
         "org tree", "courses", "study plans", "members", "study and completions", "credits",
-        "extra stage", "quiz attempts", "points and redemptions",
+        "extra stage", "quiz attempts", "points and redemptions", "activities and attendance",
     ]  # fmt: skip
     # Gone with the block: the next run does not call it.
     seed(prefix="more")

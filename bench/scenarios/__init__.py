@@ -19,6 +19,7 @@ GROUPS = [
     "quiz",
     "points",
     "certificates",
+    "checkin",
     "peer_lms",
 ]
 

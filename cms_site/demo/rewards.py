@@ -118,13 +118,10 @@ def _picture(title, colour):
 
 
 def _history(username):
-    """A few entries the check-in, volunteering and suggestion apps will write themselves."""
+    """The entries of features the demo has no other way to show (check-in, daily sign-in
+    and volunteer service come from ``cms_site.demo.activities``, through those features)."""
     member = Member.objects.select_related("unit").filter(user__username=username).first()
-    if member is None or PointEntry.objects.filter(member=member, action=Action.CHECK_IN).exists():
+    if member is None or PointEntry.objects.filter(member=member, action=Action.MANUAL).exists():
         return
-    day = timezone.now() - timedelta(days=5)
-    services.award(member, Action.DAILY_SIGN_IN, title=f"{day:%Y-%m-%d}", now=day)
-    services.award(member, Action.CHECK_IN, title=f"主题党日 {day:%Y-%m-%d}", now=day)
-    services.award(member, Action.VOLUNTEER_HOUR, title="社区义务清扫", quantity=3, now=day)
     services.award(member, Action.SUGGESTION_ADOPTED, title="关于增设学习角的建议")
     services.adjust(member, 60, reason="年度学习积极分子", by=None)

@@ -27,3 +27,11 @@ class SeedConfig(AppConfig):
             seeders.register(
                 "rewards", Stage("points and redemptions", rewards.seed_points), order=800
             )
+        if apps.is_installed("dj_learning.activities"):
+            from . import activities
+
+            seeders.register(
+                "activities",
+                Stage("activities and attendance", activities.seed_activities),
+                order=850,
+            )

@@ -224,3 +224,7 @@ if apps.is_installed("dj_learning.certificates"):
     from dj_learning.certificates.api import router as certificates_router
 
     api.add_router("/", certificates_router)
+if apps.is_installed("dj_learning.activities"):
+    from dj_learning.activities.api import router as activities_router
+
+    api.add_router("/", activities_router)

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from dj_learning.registry import Registry
+
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
 
 logger = logging.getLogger(__name__)
@@ -242,6 +244,21 @@ def adjust(member, amount, *, reason, by):
 
 
 # -- Reading it ------------------------------------------------------------------------------
+
+#: Figures other apps show on the member's points page beside the balance (the daily
+#: sign-in streak), by name, from their ``ready()``: each a callable
+#: ``(member) -> {"label": ..., "value": ...} or None``. One query each at most.
+page_figures = Registry("points page figures")
+
+
+def figures_for(member):
+    """The registered figures for ``member``'s points page: ``[{"name", "label", "value"}]``."""
+    shown = []
+    for name, figure in page_figures.items():
+        value = figure(member)
+        if value is not None:
+            shown.append({"name": name, **value})
+    return shown
 
 
 def balance_of(member):

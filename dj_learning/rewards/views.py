@@ -30,7 +30,13 @@ def my_points(request):
     return render(
         request,
         "dj_learning/rewards/my_points.html",
-        {"member": member, "balance": balance, "lifetime": lifetime, "page_obj": page},
+        {
+            "member": member,
+            "balance": balance,
+            "lifetime": lifetime,
+            "page_obj": page,
+            "figures": services.figures_for(member),
+        },
     )
 
 

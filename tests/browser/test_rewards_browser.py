@@ -32,7 +32,7 @@ def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, li
     expect(page.get_by_test_id("points-history")).to_contain_text("参加活动签到 主题党日")
     page.get_by_role("link", name="积分兑换").click()
     card = page.locator(f'[data-testid="catalog-item"][data-item="{item.pk}"]')
-    expect(page.get_by_test_id("points-balance")).to_have_text("85")
+    expect(page.get_by_test_id("points-balance")).to_have_text("87")
     expect(card.get_by_test_id("item-stock")).to_have_text("20")
     card.get_by_test_id("redeem").click()
     # A second step, no JavaScript needed: the cost and the balance after.
@@ -44,7 +44,7 @@ def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, li
     expect(page.get_by_test_id("pickup-code")).to_have_text(code)
     expect(page.locator(".djl-messages")).to_contain_text(re.compile(f"取货码.*{code}"))
     page.get_by_role("link", name="积分兑换").click()
-    expect(page.get_by_test_id("points-balance")).to_have_text("35")
+    expect(page.get_by_test_id("points-balance")).to_have_text("37")
     expect(card.get_by_test_id("item-stock")).to_have_text("19")
 
 

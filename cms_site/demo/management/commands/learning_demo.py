@@ -2,6 +2,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
@@ -10,6 +11,7 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from cms_site.demo import certificates as demo_certificates
+from cms_site.demo import activities as demo_activities
 from cms_site.demo import courses, quizzes
 from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
@@ -49,6 +51,8 @@ class Command(BaseCommand):
             self._load_account(account, data["password"])
         demo_themes.load(port)
         demo_rewards.load()
+        if apps.is_installed("dj_learning.activities"):
+            demo_activities.load()
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)

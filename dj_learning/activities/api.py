@@ -1,0 +1,210 @@
+"""The activities API: the caller's upcoming activities, sign-up and check-in, the organizer's
+current code, daily sign-in and volunteer service. Thin: each calls a service."""
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Router, Schema, Status
+from ninja.errors import HttpError
+
+from dj_learning.members.services import member_for
+
+from . import services
+
+router = Router(tags=["activities"])
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    kind: str
+    place: str
+    starts_at: datetime
+    ends_at: datetime
+    unit: str
+    signup: bool
+    capacity: int | None
+    signup_deadline: datetime | None
+    signed_up: bool
+    checkin_open: bool
+
+
+class SignUpOut(Schema):
+    activity_id: int
+    signed_up: bool
+
+
+class CodeOut(Schema):
+    code: str
+    expires_at: datetime
+    checked_in: int
+
+
+class CodeIn(Schema):
+    code: str
+
+
+class CheckInOut(Schema):
+    activity_id: int
+    at: datetime
+    points: int
+
+
+class SignInOut(Schema):
+    day: date
+    streak: int
+    points: int
+
+
+class VolunteerIn(Schema):
+    date: date
+    hours: Decimal
+    description: str
+
+
+class VolunteerOut(Schema):
+    id: int
+    date: date
+    hours: Decimal
+    description: str
+    status: str
+
+
+class Message(Schema):
+    detail: str
+
+
+def _own(request):
+    member = member_for(request.user)
+    if member is None:
+        raise HttpError(404, _("This account has no member record."))
+    return member
+
+
+def _refused(error):
+    return Status(error.status, {"detail": str(error)})
+
+
+@router.get("/activities", response=list[ActivityOut], summary="The caller's upcoming activities")
+def my_activities(request):
+    member = _own(request)
+    activities = list(services.upcoming_for(member)[:100])
+    mine = set(
+        member.activity_signups.filter(activity__in=activities).values_list(
+            "activity_id", flat=True
+        )
+    )
+    return [
+        {
+            "id": a.pk,
+            "title": a.title,
+            "kind": a.kind,
+            "place": a.place,
+            "starts_at": a.starts_at,
+            "ends_at": a.ends_at,
+            "unit": a.unit.name,
+            "signup": a.signup,
+            "capacity": a.capacity,
+            "signup_deadline": a.signup_deadline,
+            "signed_up": a.pk in mine,
+            "checkin_open": services.window_open(a),
+        }
+        for a in activities
+    ]
+
+
+@router.post(
+    "/activities/{int:activity_id}/signup",
+    response={201: SignUpOut, 400: Message, 403: Message, 409: Message},
+    summary="Sign up (capacity and deadline enforced)",
+)
+def signup(request, activity_id: int):
+    try:
+        services.signup(_own(request), activity_id)
+    except services.ActivityError as error:
+        return _refused(error)
+    return Status(201, {"activity_id": activity_id, "signed_up": True})
+
+
+@router.get(
+    "/activities/{int:activity_id}/code",
+    response=CodeOut,
+    summary="The current check-in code and when it changes (the organizer's scope only)",
+)
+def current_code(request, activity_id: int):
+    activity = get_object_or_404(services.managed_by(request.user), pk=activity_id)
+    code = services.current_code(activity)
+    return {
+        "code": code.code,
+        "expires_at": code.expires_at,
+        "checked_in": services.checked_in_count(activity.pk),
+    }
+
+
+@router.post(
+    "/activities/{int:activity_id}/checkin",
+    response={201: CheckInOut, 400: Message, 403: Message, 409: Message},
+    summary="Check in with the code the screen shows",
+)
+def checkin(request, activity_id: int, payload: CodeIn):
+    member = _own(request)
+    activity = get_object_or_404(services.for_member(member), pk=activity_id)
+    try:
+        attendance, entry = services.check_in(member, activity, payload.code)
+    except services.ActivityError as error:
+        return _refused(error)
+    return Status(
+        201,
+        {"activity_id": activity.pk, "at": attendance.at, "points": entry.amount if entry else 0},
+    )
+
+
+@router.post(
+    "/me/signin",
+    response={201: SignInOut, 409: Message},
+    summary="Daily sign-in: the answer gives the streak and the points",
+)
+def daily_sign_in(request):
+    try:
+        result = services.sign_in_today(_own(request))
+    except services.ActivityError as error:
+        return _refused(error)
+    return Status(
+        201,
+        {"day": result.sign_in.day, "streak": result.sign_in.streak, "points": result.points},
+    )
+
+
+def _volunteer(v):
+    return {
+        "id": v.pk,
+        "date": v.date,
+        "hours": v.hours,
+        "description": v.description,
+        "status": v.status,
+    }
+
+
+@router.post(
+    "/me/volunteer",
+    response={201: VolunteerOut, 400: Message},
+    summary="Log volunteer hours; they count once the branch approves them",
+)
+def log_volunteer(request, payload: VolunteerIn):
+    try:
+        entry = services.log_volunteering(
+            _own(request),
+            date=payload.date,
+            hours=payload.hours,
+            description=payload.description,
+        )
+    except services.ActivityError as error:
+        return _refused(error)
+    return Status(201, _volunteer(entry))
+
+
+@router.get("/me/volunteer", response=list[VolunteerOut], summary="The caller's volunteer service")
+def my_volunteer(request):
+    return [_volunteer(v) for v in services.volunteering_of(_own(request))[:200]]

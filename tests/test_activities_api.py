@@ -1,0 +1,136 @@
+"""The activities API: upcoming, sign-up, the organizer's code, check-in, daily sign-in,
+volunteer service; refusals with their status and message."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from dj_learning.activities import services
+from dj_learning.activities.models import Activity, Attendance
+from dj_learning.orgs.models import StaffRole
+from dj_learning.rewards.models import Action
+from dj_learning.test import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def setup(tree):
+    now = timezone.now()
+    activity = Activity.objects.create(
+        unit=tree["b1"],
+        title="主题党日",
+        place="党员活动室",
+        starts_at=now - timedelta(minutes=5),
+        ends_at=now + timedelta(hours=1),
+        signup=True,
+        capacity=1,
+        signup_deadline=now + timedelta(minutes=30),
+    )
+    factories.member(unit=tree["b1"], name="王芳", user=factories.user(username="wang"))
+    factories.member(unit=tree["b1"], name="李强", user=factories.user(username="li"))
+    factories.member(unit=tree["b2"], name="外人", user=factories.user(username="out"))
+    factories.staff(role=StaffRole.Role.CLERK, unit=tree["b1"], username="clerk1")
+    factories.staff(role=StaffRole.Role.CLERK, unit=tree["b2"], username="clerk2")
+    factories.point_rule(unit=tree["r1"], action=Action.CHECK_IN, points=5)
+    factories.point_rule(unit=tree["r1"], action=Action.DAILY_SIGN_IN, points=1, daily_cap=1)
+    return activity
+
+
+def api(client, get_token, username, method, url, **kwargs):
+    return getattr(client, method)(
+        f"/api/v1{url}",
+        HTTP_AUTHORIZATION=f"Bearer {get_token(username, factories.PASSWORD)}",
+        HTTP_ACCEPT_LANGUAGE="en",
+        content_type="application/json",
+        **kwargs,
+    )
+
+
+def test_my_upcoming_activities(client, setup, get_token):
+    rows = api(client, get_token, "wang", "get", "/activities").json()
+    assert [(r["title"], r["place"], r["checkin_open"], r["signed_up"]) for r in rows] == [
+        ("主题党日", "党员活动室", True, False)
+    ]
+    assert api(client, get_token, "out", "get", "/activities").json() == []
+
+
+def test_sign_up_full_twice_and_outside(client, setup, get_token):
+    url = f"/activities/{setup.pk}/signup"
+    assert api(client, get_token, "wang", "post", url).status_code == 201
+    again = api(client, get_token, "wang", "post", url)
+    assert (again.status_code, again.json()) == (409, {"detail": "You have signed up already."})
+    full = api(client, get_token, "li", "post", url)
+    assert (full.status_code, full.json()) == (400, {"detail": "Sorry, this activity is full."})
+    outside = api(client, get_token, "out", "post", url)
+    assert outside.status_code == 403
+    assert api(client, get_token, "wang", "get", "/activities").json()[0]["signed_up"] is True
+
+
+def test_the_code_is_for_the_organizers_scope_only(client, setup, get_token):
+    url = f"/activities/{setup.pk}/code"
+    response = api(client, get_token, "clerk1", "get", url)
+    assert response.status_code == 200
+    assert response.json()["code"] == services.current_code(setup).code
+    assert response.json()["checked_in"] == 0
+    assert api(client, get_token, "clerk2", "get", url).status_code == 404
+    assert api(client, get_token, "wang", "get", url).status_code == 404
+
+
+def test_check_in_then_409_and_wrong_codes_400(client, setup, get_token):
+    url = f"/activities/{setup.pk}/checkin"
+    code = services.current_code(setup).code
+    wrong = api(client, get_token, "wang", "post", url, data={"code": "000000"})
+    if code == "000000":  # one chance in a million
+        wrong = api(client, get_token, "wang", "post", url, data={"code": "000001"})
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"].startswith("This code is wrong or has expired")
+    done = api(client, get_token, "wang", "post", url, data={"code": code})
+    assert done.status_code == 201 and done.json()["points"] == 5
+    again = api(client, get_token, "wang", "post", url, data={"code": code})
+    assert (again.status_code, again.json()) == (409, {"detail": "You have checked in already."})
+    assert api(client, get_token, "out", "post", url, data={"code": code}).status_code == 404
+    assert Attendance.objects.count() == 1
+
+
+def test_daily_sign_in_twice(client, setup, get_token):
+    first = api(client, get_token, "wang", "post", "/me/signin")
+    assert first.status_code == 201
+    assert first.json() == {"day": f"{timezone.localdate()}", "streak": 1, "points": 1}
+    second = api(client, get_token, "wang", "post", "/me/signin")
+    assert (second.status_code, second.json()) == (
+        409,
+        {"detail": "You have signed in today already."},
+    )
+
+
+def test_volunteer_log_and_list(client, setup, get_token):
+    today = f"{timezone.localdate()}"
+    bad = api(
+        client,
+        get_token,
+        "wang",
+        "post",
+        "/me/volunteer",
+        data={"date": today, "hours": "30", "description": "清扫"},
+    )
+    assert (bad.status_code, bad.json()) == (
+        400,
+        {"detail": "One entry can have at most 24 hours."},
+    )
+    made = api(
+        client,
+        get_token,
+        "wang",
+        "post",
+        "/me/volunteer",
+        data={"date": today, "hours": "2.5", "description": "社区清扫"},
+    )
+    assert made.status_code == 201 and made.json()["status"] == "pending"
+    rows = api(client, get_token, "wang", "get", "/me/volunteer").json()
+    assert [(r["description"], Decimal(r["hours"]), r["status"]) for r in rows] == [
+        ("社区清扫", Decimal("2.5"), "pending")
+    ]
+    assert api(client, get_token, "li", "get", "/me/volunteer").json() == []
