@@ -74,6 +74,16 @@ DEFAULTS = {
     # Folder of the private storage (files only views serve, after checking who asks);
     # None puts it in "private" beside MEDIA_ROOT. Never serve it directly.
     "PRIVATE_MEDIA_ROOT": None,
+    # The prefix of suggestions' tracking numbers: "JY" gives JY-2026-000042 (one
+    # sequence per region and year).
+    "SUGGESTION_NUMBER_PREFIX": "JY",
+    # The most suggestions, comments and comment reports one member may send in an
+    # hour (counted in the database, so every worker sees the same count). 0: no limit.
+    "SUGGESTION_RATE_PER_HOUR": 5,
+    "COMMENT_RATE_PER_HOUR": 30,
+    "REPORT_RATE_PER_HOUR": 20,
+    # Minutes during which the author may edit a comment.
+    "COMMENT_EDIT_MINUTES": 15,
 }
 
 

@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "dj_learning.rewards",
     "dj_learning.api",
     "dj_learning.themes",
+    "dj_learning.notifications",
+    "dj_learning.voice",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -140,3 +140,13 @@ if apps.is_installed("dj_learning.rewards"):
     from dj_learning.rewards.api import router as rewards_router
 
     api.add_router("/", rewards_router)
+
+if apps.is_installed("dj_learning.notifications"):
+    from dj_learning.notifications.api import router as notifications_router
+
+    api.add_router("/", notifications_router)
+
+if apps.is_installed("dj_learning.voice"):
+    from dj_learning.voice.api import router as voice_router
+
+    api.add_router("/", voice_router)

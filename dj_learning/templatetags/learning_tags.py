@@ -35,3 +35,9 @@ def catalog_page(context):
 def learning_theme(context):
     """The request's resolved theme (``dj_learning.themes``), or ``None`` without that app."""
     return _provided("theme", context)
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context):
+    """The signed-in user's unread notifications (``dj_learning.notifications``), or ``None``."""
+    return _provided("unread_notifications", context)

@@ -12,6 +12,7 @@ from wagtail.models import Page, Site
 from cms_site.demo import courses, quizzes
 from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
+from cms_site.demo import voice as demo_voice
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
@@ -48,6 +49,7 @@ class Command(BaseCommand):
             self._load_account(account, data["password"])
         demo_themes.load(port)
         demo_rewards.load()
+        demo_voice.load()
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)
