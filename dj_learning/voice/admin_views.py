@@ -382,8 +382,12 @@ class QuestionsMixin:
         poll = getattr(self, "object", None)
         if poll is not None and poll.pk and poll.ballots.exists() and self.questions.has_changed():
             form.add_error(None, _("Members have answered: the questions can no longer change."))
-            return False
-        return self.questions.is_valid() and valid
+            valid = False
+        valid = self.questions.is_valid() and valid
+        if not valid:
+            self.produced_error_code = "validation_error"
+            self.produced_error_message = self.get_error_message()
+        return valid
 
     def save_instance(self):
         poll = super().save_instance()
