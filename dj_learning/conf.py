@@ -77,13 +77,9 @@ DEFAULTS = {
     # The prefix of suggestions' tracking numbers: "JY" gives JY-2026-000042 (one
     # sequence per region and year).
     "SUGGESTION_NUMBER_PREFIX": "JY",
-    # The most suggestions, comments and comment reports one member may send in an
-    # hour (counted in the database, so every worker sees the same count). 0: no limit.
+    # The most suggestions one member may send in an hour (counted in the database,
+    # so every worker sees the same count). 0: no limit.
     "SUGGESTION_RATE_PER_HOUR": 5,
-    "COMMENT_RATE_PER_HOUR": 30,
-    "REPORT_RATE_PER_HOUR": 20,
-    # Minutes during which the author may edit a comment.
-    "COMMENT_EDIT_MINUTES": 15,
 }
 
 

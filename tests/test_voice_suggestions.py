@@ -338,3 +338,24 @@ def test_the_monthly_summary_per_unit_and_its_excel(client, tree, people):
     assert [c.value for c in sheet[2]] == ["一区一支部", 2, 2, 4, 1]
     # The outsider's summary has none of region 1's units.
     assert services.monthly_summary(people["outsider"], start.year, start.month) == []
+
+
+def test_the_queue_filters_by_status_waiting_category_and_assignee(client, tree, people):
+    other_category = SuggestionCategory.objects.get(name="其他")
+    waiting = factories.suggestion(people["member"], title="还在等")
+    answered = factories.suggestion(people["member"], title="已答复", category=other_category)
+    services.reply(answered, people["staff"], "好")
+    mine = factories.suggestion(people["neighbour"], title="分给我的")
+    services.assign(mine, people["staff"])
+    into_admin(client, people["staff"])
+
+    def titles(query):
+        page = client.get(f"/admin/learning/voice/suggestions/?{query}").content.decode()
+        return {t for t in ("还在等", "已答复", "分给我的") if t in page}
+
+    assert titles("status=received") == {"还在等"}
+    assert titles("waiting=true") == {"还在等", "分给我的"}
+    assert titles(f"category={other_category.pk}") == {"已答复"}
+    assert titles("mine=true") == {"分给我的"}
+    assert titles(f"unit={tree['b1a'].pk}") == {"分给我的"}
+    assert waiting.status == "received"

@@ -18,6 +18,7 @@ GROUPS = [
     "credits_report",
     "quiz",
     "points",
+    "voice",
     "peer_lms",
 ]
 

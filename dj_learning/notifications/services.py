@@ -59,14 +59,13 @@ def notify(user, kind, title, *, body="", url="", key=None):
 
 
 def _write(user_id, kind, title, body, url, key):
-    created = Notification.objects.bulk_create(
-        [Notification(user_id=user_id, kind=kind, title=title, body=body, url=url, key=key)],
-        ignore_conflicts=True,
-    )
-    if key is not None:
-        notification = Notification.objects.filter(user_id=user_id, key=key).first()
+    fields = {"user_id": user_id, "kind": kind, "title": title, "body": body, "url": url}
+    if key is None:
+        notification = Notification.objects.create(**fields)
     else:
-        notification = created[0]
+        # A second call with the key finds the first one's row (and sends no second e-mail).
+        Notification.objects.bulk_create([Notification(key=key, **fields)], ignore_conflicts=True)
+        notification = Notification.objects.filter(user_id=user_id, key=key).first()
     if notification is None or notification.emailed_at is not None:
         return
     if wants_email(user_id, kind):

@@ -24,7 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
@@ -81,10 +81,10 @@ class SuggestionFilterSet(WagtailFilterSet):
     kind = django_filters.ChoiceFilter(label=gettext_lazy("Kind"), choices=Suggestion.Kind.choices)
     category = django_filters.ModelChoiceFilter(
         label=gettext_lazy("Category"),
-        queryset=lambda request: (
-            _in_scope(request.user, SuggestionCategory, "view")
-            if request
-            else SuggestionCategory.objects.none()
+        # The categories of the suggestions in scope (a branch's staff hold no role on
+        # the region that owns them).
+        queryset=lambda request: SuggestionCategory.objects.filter(
+            pk__in=services.staff_queue(request.user).values("category")
         ),
     )
     unit = UnitFilter(roles=STAFF_ROLES)
@@ -130,7 +130,9 @@ class SuggestionViewSet(VoiceViewSet):
     list_per_page = 50
     list_display = [
         "number",
-        "title",
+        TitleColumn(
+            "title", label=gettext_lazy("Title"), url_name="learning_voice_suggestions:detail"
+        ),
         Column("sender", label=gettext_lazy("From"), accessor=_sender),
         Column("unit", label=gettext_lazy("Unit"), accessor="unit.name"),
         Column("category", label=gettext_lazy("Category"), accessor="category"),

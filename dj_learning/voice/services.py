@@ -231,6 +231,7 @@ def reply(suggestion, user, text, *, internal=False, now=None):
     """
     now = now or timezone.now()
     text = _clean_text(text, label=_("The reply"), max_length=TEXT_MAX)
+    caller = suggestion
     with transaction.atomic():
         suggestion = Suggestion.objects.select_for_update().get(pk=suggestion.pk)
         message = SuggestionMessage.objects.create(
@@ -246,6 +247,8 @@ def reply(suggestion, user, text, *, internal=False, now=None):
                 fields.append("status")
             if fields:
                 suggestion.save(update_fields=fields)
+                for field in fields:
+                    setattr(caller, field, getattr(suggestion, field))
             notify(
                 suggestion.member.user,
                 REPLIED,
@@ -319,6 +322,7 @@ def publish(suggestion, member, published=True, now=None):
     """The member shows (or hides again) their answered suggestion to their region."""
     if suggestion.member_id != member.pk:
         raise VoiceError(_("Only the sender can publish a suggestion."), "not_yours")
+    suggestion.refresh_from_db(fields=["status"])  # staff may have answered since it was read
     if published and suggestion.status not in Suggestion.ANSWERED:
         raise VoiceError(_("A suggestion can be published once it has a reply."), "not_replied")
     suggestion.published_at = (now or timezone.now()) if published else None
