@@ -89,6 +89,7 @@ def test_the_life_cycle_with_its_notifications_and_wait(
     into_admin(client, staff)
     queue = client.get("/admin/learning/voice/suggestions/").content.decode()
     assert "活动室开放时间" in queue and "3 h 5 min, waiting" in queue
+    assert 'href="/admin/learning/voice/suggestions/summary/"' in queue
     page = client.get(f"/admin/learning/voice/suggestions/{suggestion.pk}/").content.decode()
     assert "张伟" in page and "3 h 5 min" in page
     act = f"/admin/learning/voice/suggestions/{suggestion.pk}/act/"

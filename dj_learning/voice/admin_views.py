@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied
 from django.forms import inlineformset_factory
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.viewsets.model import ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 
 from dj_learning.members.imports import safe_cell
@@ -33,6 +34,7 @@ from dj_learning.members.services import person_name
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
+    ScopedIndexView,
     ScopedModelViewSet,
     UnitFilter,
     policy_of,
@@ -117,8 +119,16 @@ def _assigned(s):
     return person_name(s.assigned_to) if s.assigned_to_id else "—"
 
 
+class SuggestionIndexView(ScopedIndexView):
+    @cached_property
+    def header_buttons(self):
+        summary_url = reverse("learning_voice_suggestions:summary")
+        return [HeaderButton(_("Suggestions by month"), url=summary_url, icon_name="table")]
+
+
 class SuggestionViewSet(VoiceViewSet):
     model = Suggestion
+    index_view_class = SuggestionIndexView
     name = "learning_voice_suggestions"
     url_prefix = "learning/voice/suggestions"
     icon = "mail"

@@ -15,7 +15,7 @@ Views, the API, the admin and the demo call these. What a caller can rely on:
 """
 
 import statistics
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
@@ -333,8 +333,8 @@ def publish(suggestion, member, published=True, now=None):
 def monthly_summary(user, year, month):
     """Per unit of the staff's subtree, for suggestions sent in that month: received,
     replied, median hours to the first reply, adopted. One query."""
-    start = timezone.make_aware(timezone.datetime(year, month, 1))
-    end = timezone.make_aware(timezone.datetime(year + (month == 12), month % 12 + 1, 1))
+    start = timezone.make_aware(datetime(year, month, 1))
+    end = timezone.make_aware(datetime(year + (month == 12), month % 12 + 1, 1))
     rows = (
         staff_queue(user)
         .filter(created_at__gte=start, created_at__lt=end)
