@@ -48,7 +48,6 @@ APP_DEPENDENCIES = {
         "dj_learning.notifications",
         "dj_learning.rewards",
         "dj_learning.members",
-        "dj_learning.orgs",
     ],
     "dj_learning.rewards": [
         "dj_learning.credits",
