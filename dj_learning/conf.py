@@ -80,6 +80,11 @@ DEFAULTS = {
     # The most suggestions one member may send in an hour (counted in the database,
     # so every worker sees the same count). 0: no limit.
     "SUGGESTION_RATE_PER_HOUR": 5,
+    # The same for comments under modules and for reports of comments.
+    "COMMENT_RATE_PER_HOUR": 30,
+    "REPORT_RATE_PER_HOUR": 20,
+    # Minutes during which the author may edit their comment.
+    "COMMENT_EDIT_MINUTES": 15,
 }
 
 

@@ -1,7 +1,7 @@
 """Demo of members' voice: categories per region, suggestions in every status in region 1
 (one replied and published, one adopted), an open poll in each region (region 1's
-anonymous), and unread notifications for ``member``. Keyed on titles: loading twice
-changes nothing."""
+anonymous), comments under a module, and unread notifications for ``member``. Keyed on
+titles: loading twice changes nothing."""
 
 from datetime import timedelta
 
@@ -67,6 +67,31 @@ def load():
             if published:
                 services.publish(suggestion, member, now=sent + timedelta(days=3))
     _polls(now)
+
+
+COMMENTS = [
+    ("member", "这一节讲得很清楚，建议配一些案例。", None),
+    ("clerk", "同意，我们支部下次组织生活会可以结合案例讨论。", 0),
+    ("member2", "请问课后测验什么时候开放？", None),
+]
+
+
+def load_comments():
+    """Comments under the first live module (the demo with courses)."""
+    from dj_learning.courses.models import ModulePage
+    from dj_learning.voice import discussion
+    from dj_learning.voice.models import Comment
+
+    module = ModulePage.objects.live().order_by("path").first()
+    if module is None or Comment.objects.filter(module=module).exists():
+        return
+    posted = []
+    for username, text, parent in COMMENTS:
+        member = Member.objects.filter(user__username=username).first()
+        if member is None:
+            continue
+        parent_comment = posted[parent] if parent is not None and parent < len(posted) else None
+        posted.append(discussion.post(member, module, text, parent=parent_comment))
 
 
 # region code, title, anonymous, results, questions: (text, type, max, options)

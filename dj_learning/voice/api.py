@@ -12,7 +12,7 @@ from wagtail.log_actions import log
 
 from dj_learning.members.services import member_for
 
-from . import services
+from . import discussion, services
 from .models import Poll
 
 router = Router(tags=["voice"])
@@ -311,3 +311,77 @@ def poll_results(request, poll_id: int):
             ],
         },
     )
+
+
+# -- Discussion ----------------------------------------------------------------------------
+
+
+class CommentIn(Schema):
+    text: str
+    parent: int | None = None
+
+
+class CommentOut(Schema):
+    id: int
+    parent: int | None
+    author: str
+    text: str
+    created_at: datetime
+    edited: bool
+    hidden: bool
+    hidden_reason: str
+
+
+def _comment(comment, member):
+    own = member is not None and comment.member_id == member.pk
+    hidden = comment.hidden_at is not None
+    return {
+        "id": comment.pk,
+        "parent": comment.parent_id,
+        "author": comment.member.name,
+        "text": "" if hidden and not own else comment.text,
+        "created_at": comment.created_at,
+        "edited": comment.edited_at is not None,
+        "hidden": hidden,
+        "hidden_reason": comment.hidden_reason if own else "",
+    }
+
+
+@router.get(
+    "/modules/{module_id}/comments",
+    response=list[CommentOut],
+    summary="A module's comments, each thread's replies after it; hidden ones without text "
+    "(their author sees the text and the reason)",
+)
+def module_comments(request, module_id: int):
+    from dj_learning.courses.models import ModulePage
+
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    member = member_for(request.user)
+    out = []
+    for comment in discussion.thread(module):
+        out.append(_comment(comment, member))
+        out.extend(_comment(reply, member) for reply in comment.replies.all())
+    return out
+
+
+@router.post(
+    "/modules/{module_id}/comments",
+    response={201: CommentOut, 400: Message, 429: Message},
+    summary="Comment under a module, or reply to a comment (one level)",
+)
+def create_comment(request, module_id: int, payload: CommentIn):
+    from dj_learning.courses.models import ModulePage
+
+    from .models import Comment
+
+    module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
+    member = _own(request)
+    parent = None
+    if payload.parent is not None:
+        parent = get_object_or_404(Comment, pk=payload.parent, module=module)
+    try:
+        comment = discussion.post(member, module, payload.text, parent=parent)
+    except services.VoiceError as error:
+        return _refused(error)
+    return Status(201, _comment(comment, member))

@@ -9,6 +9,7 @@ class VoiceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import services
+        from . import discussion, services
 
         services.register_kinds()
+        discussion.register_kinds()

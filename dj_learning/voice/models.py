@@ -350,3 +350,69 @@ class Answer(models.Model):
 
     def __str__(self):
         return str(self.pk)
+
+
+# -- Discussion under modules ------------------------------------------------------------------
+
+
+class DiscussionSwitch(models.Model):
+    """A module's discussion turned off (no row: on)."""
+
+    module = models.OneToOneField(
+        "learning_courses.ModulePage", on_delete=models.CASCADE, related_name="+"
+    )
+    closed = models.BooleanField(_("discussion closed"), default=True)
+
+    def __str__(self):
+        return f"{self.module_id} · {self.closed}"
+
+
+class Comment(models.Model):
+    """A member's comment under a module, or a reply to one (one level: ``parent`` is a
+    top-level comment). Plain text; hidden by a moderator with a reason its author sees."""
+
+    module = models.ForeignKey(
+        "learning_courses.ModulePage", on_delete=models.CASCADE, related_name="+"
+    )
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="comments"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
+    edited_at = models.DateTimeField(_("edited at"), null=True, blank=True)
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return self.text[:50]
+
+
+class CommentReport(models.Model):
+    """A member's report of a comment: one per member and comment."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="reports")
+    member = models.ForeignKey(
+        "learning_members.Member", on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "member"], name="learning_report_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.comment_id} · {self.member_id}"

@@ -10,4 +10,7 @@ urlpatterns = [
     path("suggestions/<int:pk>/attachment/", views.attachment, name="suggestion_attachment"),
     path("polls/", views.polls, name="polls"),
     path("polls/<int:pk>/", views.poll, name="poll"),
+    path("modules/<int:pk>/discussion/", views.module_discussion, name="discussion"),
+    path("modules/<int:pk>/discussion/switch/", views.discussion_switch, name="discussion_switch"),
+    path("comments/<int:pk>/", views.comment_action, name="comment_action"),
 ]

@@ -1,20 +1,26 @@
 """Members' pages of their voice: suggestions (send, follow, publish) and polls. Thin."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from wagtail.log_actions import log
 
 from dj_learning import uploads
+from dj_learning.conf import settings
 from dj_learning.members.services import member_for
+from dj_learning.orgs import scope
 
-from . import charts, services
+from . import charts, discussion, services
 from .forms import SuggestionForm
-from .models import Poll, Question, Suggestion
+from .models import Comment, Poll, Question, Suggestion
 
 PAGE_SIZE = 20
 
@@ -180,3 +186,118 @@ def poll(request, pk):
         },
         status=400 if error else 200,
     )
+
+
+# -- Discussion under modules -------------------------------------------------------------
+
+
+def _module(pk):
+    from dj_learning.courses.models import ModulePage
+
+    return get_object_or_404(ModulePage.objects.live(), pk=pk)
+
+
+def _comment_rows(comments, member, user, editor):
+    """What each reader sees of a comment: a hidden one only its author and its moderators
+    (the module's editors, staff of the author's unit)."""
+    rows = []
+    edit_until = timezone.now() - timedelta(minutes=settings.COMMENT_EDIT_MINUTES)
+    for comment in comments:
+        own = member is not None and comment.member_id == member.pk
+        moderate = editor or scope.can_see_unit(user, comment.member.unit, roles=scope.STAFF_ROLES)
+        rows.append(
+            {
+                "comment": comment,
+                "own": own,
+                "moderate": moderate,
+                "visible": comment.hidden_at is None or own or moderate,
+                "html": discussion.render_text(comment.text),
+                "editable": own and comment.created_at >= edit_until,
+            }
+        )
+    return rows
+
+
+@login_required
+def module_discussion(request, pk):
+    """A module's comments with their replies; members post, reply, edit, report; moderators
+    hide (with a reason the author sees) and close the discussion."""
+    module = _module(pk)
+    member = member_for(request.user)
+    editor = module.permissions_for_user(request.user).can_edit()
+    error, typed = None, ""
+    if request.method == "POST":
+        if member is None:
+            raise Http404(_("This account has no member record."))
+        parent = None
+        if request.POST.get("parent"):
+            parent = get_object_or_404(Comment, pk=request.POST["parent"], module=module)
+        try:
+            comment = discussion.post(member, module, request.POST.get("text", ""), parent=parent)
+        except services.VoiceError as refused:
+            error, typed = refused.message, request.POST.get("text", "")
+        else:
+            return redirect(f"{request.path}#comment-{comment.pk}")
+    threads = [
+        (row, _comment_rows(row["comment"].replies.all(), member, request.user, editor))
+        for row in _comment_rows(discussion.thread(module), member, request.user, editor)
+    ]
+    return render(
+        request,
+        "dj_learning/voice/discussion.html",
+        {
+            "module": module,
+            "threads": threads,
+            "open": discussion.is_open(module),
+            "editor": editor,
+            "error": error,
+            "typed": typed,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_POST
+@login_required
+def comment_action(request, pk):
+    """Edit (the author), report (a member), hide or show again (a moderator)."""
+    comment = get_object_or_404(
+        Comment.objects.select_related("module", "member__unit", "member__user"), pk=pk
+    )
+    member = member_for(request.user)
+    action = request.POST.get("action")
+    try:
+        if action == "edit" and member is not None:
+            discussion.edit(member, comment, request.POST.get("text", ""))
+            messages.success(request, _("Comment saved."))
+        elif action == "report" and member is not None:
+            discussion.report(member, comment, request.POST.get("reason", ""))
+            messages.success(request, _("Thank you: moderators will look at it."))
+        elif action == "hide":
+            discussion.hide(request.user, comment, request.POST.get("reason", ""))
+            log(comment, "learning_voice.hide", user=request.user,
+                data={"reason": comment.hidden_reason})  # fmt: skip
+            messages.success(request, _("The comment is hidden."))
+        elif action == "show":
+            discussion.unhide(request.user, comment)
+            log(comment, "learning_voice.show", user=request.user)
+            messages.success(request, _("The comment is shown again."))
+        else:
+            raise Http404
+    except services.VoiceError as refused:
+        if refused.code == "forbidden":
+            raise Http404 from None
+        messages.error(request, refused.message)
+    return redirect(
+        reverse("dj_learning:discussion", args=[comment.module_id]) + f"#comment-{comment.pk}"
+    )
+
+
+@require_POST
+@login_required
+def discussion_switch(request, pk):
+    module = _module(pk)
+    if not module.permissions_for_user(request.user).can_edit():
+        raise Http404
+    discussion.set_open(module, request.POST.get("open") == "1")
+    return redirect("dj_learning:discussion", module.pk)

@@ -24,3 +24,5 @@ def register_voice_log_actions(actions):
     actions.register_action("learning_voice.note", _("Internal note"), _("Internal note added"))
     actions.register_action("learning_voice.assign", _("Assign"), _("Suggestion assigned"))
     actions.register_action("learning_voice.status", _("Change status"), _("Status changed"))
+    actions.register_action("learning_voice.hide", _("Hide comment"), _("Comment hidden"))
+    actions.register_action("learning_voice.show", _("Show comment"), _("Comment shown again"))

@@ -53,6 +53,7 @@ class Command(BaseCommand):
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)
+            demo_voice.load_comments()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo data loaded: {Unit.objects.count()} units, "
