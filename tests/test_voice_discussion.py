@@ -180,3 +180,21 @@ def test_the_page_costs_the_same_with_more_comments(client, setting, django_asse
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(url(module)).content.decode()
     assert page.count('data-testid="comment"') == 32
+
+
+def test_staff_list_the_reported_comments_of_their_subtree(client, setting):
+    from tests.test_voice_suggestions import into_admin
+
+    module = setting["module"]
+    reported = discussion.post(setting["a"], module, "被举报的评论")
+    discussion.post(setting["a"], module, "普通评论")
+    discussion.post(setting["c"], module, "二区的评论被举报")
+    discussion.report(setting["b"], reported)
+    discussion.report(setting["b"], Comment.objects.get(text="二区的评论被举报"))
+    into_admin(client, setting["staff"])
+    page = client.get("/admin/learning/voice/comments/?reported=true").content.decode()
+    assert "被举报的评论" in page and "普通评论" not in page and "二区的评论被举报" not in page
+    assert f"/learning/modules/{module.pk}/discussion/#comment-{reported.pk}" in page
+    into_admin(client, setting["r2staff"])
+    page = client.get("/admin/learning/voice/comments/").content.decode()
+    assert "二区的评论被举报" in page and "被举报的评论" not in page

@@ -18,6 +18,7 @@ when the user asked for e-mail of that kind.
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -59,6 +60,7 @@ def notify(user, kind, title, *, body="", url="", key=None):
 
 
 def _write(user_id, kind, title, body, url, key):
+    forget_counts([user_id])
     fields = {"user_id": user_id, "kind": kind, "title": title, "body": body, "url": url}
     if key is None:
         notification = Notification.objects.create(**fields)
@@ -93,6 +95,7 @@ def notify_many(user_ids, kind, title, *, body="", url="", key):
             ignore_conflicts=True,
             batch_size=1000,
         )  # fmt: skip
+        forget_counts(user_ids)
         wanted = _email_wanted(user_ids, kind)
         if wanted:
             from django_q.tasks import async_task
@@ -151,13 +154,36 @@ def unread_count(user):
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+#: Seconds the header's unread count stays in the shared cache; every write through this
+#: module drops it at once, so this only bounds changes made around it (a bulk delete).
+BELL_SECONDS = 60
+
+
+def _bell_key(user_id):
+    return f"dj_learning:bell:{user_id}"
+
+
+def forget_counts(user_ids):
+    cache.delete_many([_bell_key(uid) for uid in user_ids])
+
+
 def unread_for_request(request):
-    """The bell's count (a template provider): one query per page."""
-    return unread_count(request.user)
+    """The header's count (a template provider), kept in the shared cache between writes so
+    a page costs no query for it."""
+    user = request.user
+    if not (user and user.is_authenticated):
+        return None
+    key = _bell_key(user.pk)
+    count = cache.get(key)
+    if count is None:
+        count = unread_count(user)
+        cache.set(key, count, BELL_SECONDS)
+    return count
 
 
 def mark_read(user, notification_id):
     """Mark one of ``user``'s notifications read; ``False`` if it is not theirs."""
+    forget_counts([user.pk])
     return bool(
         Notification.objects.filter(user=user, pk=notification_id, read_at__isnull=True).update(
             read_at=timezone.now()
@@ -167,6 +193,7 @@ def mark_read(user, notification_id):
 
 
 def mark_all_read(user):
+    forget_counts([user.pk])
     return Notification.objects.filter(user=user, read_at__isnull=True).update(
         read_at=timezone.now()
     )

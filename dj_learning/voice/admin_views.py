@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.forms import inlineformset_factory
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -42,7 +43,7 @@ from dj_learning.orgs.viewsets import (
 
 from . import charts, services
 from .forms import ReplyForm
-from .models import Option, Poll, Question, Suggestion, SuggestionCategory
+from .models import Comment, Option, Poll, Question, Suggestion, SuggestionCategory
 from .services import STAFF_ROLES
 
 
@@ -519,8 +520,65 @@ def _results_xlsx(poll):
     return _xlsx_response(workbook, f"poll-{poll.pk}.xlsx")
 
 
+# -- Comments to moderate -------------------------------------------------------------------
+
+
+class CommentFilterSet(WagtailFilterSet):
+    reported = django_filters.BooleanFilter(label=gettext_lazy("Reported"), method="by_reported")
+    hidden = django_filters.BooleanFilter(label=gettext_lazy("Hidden"), method="by_hidden")
+    unit = UnitFilter(roles=STAFF_ROLES, unit_field="member__unit")
+
+    class Meta:
+        model = Comment
+        fields = []
+
+    def by_reported(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(report_count__gt=0) if value else queryset.filter(report_count=0)
+
+    def by_hidden(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(hidden_at__isnull=not value)
+
+
+class CommentIndexView(ScopedIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().annotate(report_count=Count("reports"))
+
+
+def _comment_link(comment):
+    return reverse("dj_learning:discussion", args=[comment.module_id]) + f"#comment-{comment.pk}"
+
+
+class CommentViewSet(VoiceViewSet):
+    model = Comment
+    name = "learning_voice_comments"
+    url_prefix = "learning/voice/comments"
+    icon = "comment"
+    menu_label = gettext_lazy("Comments")
+    menu_order = 40
+    views = ("index",)
+    index_view_class = CommentIndexView
+    select_related = ("member", "member__unit", "module")
+    ordering = ["-created_at", "-pk"]
+    list_display = [
+        TitleColumn("text", label=gettext_lazy("Comment"), get_url=_comment_link),
+        Column("member", label=gettext_lazy("From"), accessor=_sender),
+        Column("module", label=gettext_lazy("Module"), accessor="module.title"),
+        Column("report_count", label=gettext_lazy("Reports"), accessor="report_count"),
+        Column("hidden_reason", label=gettext_lazy("Hidden"), accessor="hidden_reason"),
+        "created_at",
+    ]
+    filterset_class = CommentFilterSet
+    search_fields = ["text", "member__name"]
+    list_export = ["created_at", "member.name", "module.title", "text", "hidden_reason"]
+    export_filename = "comments"
+
+
 class VoiceGroup(ModelViewSetGroup):
     menu_label = gettext_lazy("Members' voice")
     menu_icon = "mail"
     menu_order = 270
-    items = (SuggestionViewSet, CategoryViewSet, PollViewSet)
+    items = (SuggestionViewSet, CategoryViewSet, PollViewSet, CommentViewSet)

@@ -3,12 +3,13 @@ from wagtail import hooks
 from wagtail.permissions import register_permission_policy
 
 from . import admin_scope
-from .models import Poll, Suggestion, SuggestionCategory
+from .models import Comment, Poll, Suggestion, SuggestionCategory
 
 # Staff roles, not Django permissions, grant these screens; registered before any view asks.
 register_permission_policy(Suggestion, admin_scope.SUGGESTIONS)
 register_permission_policy(SuggestionCategory, admin_scope.CATEGORIES)
 register_permission_policy(Poll, admin_scope.POLLS)
+register_permission_policy(Comment, admin_scope.COMMENTS)
 
 
 @hooks.register("register_admin_viewset")
