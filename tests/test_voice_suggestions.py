@@ -360,3 +360,25 @@ def test_the_queue_filters_by_status_waiting_category_and_assignee(client, tree,
     assert titles("mine=true") == {"分给我的"}
     assert titles(f"unit={tree['b1a'].pk}") == {"分给我的"}
     assert waiting.status == "received"
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_members_sending_at_once_get_distinct_numbers_in_sequence(tree):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection, connections
+
+    if connection.vendor != "postgresql":
+        pytest.fail("run with DATABASE_URL set to PostgreSQL")
+    members = [factories.member(unit=tree["b1"]) for _ in range(8)]
+
+    def send(member):
+        try:
+            return factories.suggestion(member).number
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        numbers = sorted(pool.map(send, members))
+    assert numbers == [f"JY-{YEAR}-{n:06d}" for n in range(1, 9)]
