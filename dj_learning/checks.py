@@ -43,6 +43,12 @@ APP_DEPENDENCIES = {
         "wagtail.images",
         "wagtail.snippets",
     ],
+    "dj_learning.notifications": ["dj_learning", "django_q"],
+    "dj_learning.voice": [
+        "dj_learning.notifications",
+        "dj_learning.rewards",
+        "dj_learning.members",
+    ],
     "dj_learning.rewards": [
         "dj_learning.credits",
         "dj_learning.courses",

@@ -120,6 +120,17 @@ DEFAULTS = {
     "CHECKIN_CLOSES_MINUTES_AFTER": 30,
     # Seconds between two updates of the check-in screen (code, QR and count).
     "CHECKIN_SCREEN_POLL_SECONDS": 3,
+    # The prefix of suggestions' tracking numbers: "JY" gives JY-2026-000042 (one
+    # sequence per region and year).
+    "SUGGESTION_NUMBER_PREFIX": "JY",
+    # The most suggestions one member may send in an hour (counted in the database,
+    # so every worker sees the same count). 0: no limit.
+    "SUGGESTION_RATE_PER_HOUR": 5,
+    # The same for comments under modules and for reports of comments.
+    "COMMENT_RATE_PER_HOUR": 30,
+    "REPORT_RATE_PER_HOUR": 20,
+    # Minutes during which the author may edit their comment.
+    "COMMENT_EDIT_MINUTES": 15,
 }
 
 

@@ -48,6 +48,16 @@ learning_patterns = (
             if apps.is_installed("dj_learning.activities")
             else []
         ),
+        *(
+            [path("", include("dj_learning.notifications.urls"))]
+            if apps.is_installed("dj_learning.notifications")
+            else []
+        ),
+        *(
+            [path("", include("dj_learning.voice.urls"))]
+            if apps.is_installed("dj_learning.voice")
+            else []
+        ),
     ],
     "dj_learning",
 )

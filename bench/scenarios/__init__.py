@@ -20,6 +20,7 @@ GROUPS = [
     "points",
     "certificates",
     "checkin",
+    "voice",
     "peer_lms",
 ]
 

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "csp",
     "dj_learning.certificates",
     "dj_learning.activities",
+    "dj_learning.notifications",
+    "dj_learning.voice",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",

@@ -228,3 +228,13 @@ if apps.is_installed("dj_learning.activities"):
     from dj_learning.activities.api import router as activities_router
 
     api.add_router("/", activities_router)
+
+if apps.is_installed("dj_learning.notifications"):
+    from dj_learning.notifications.api import router as notifications_router
+
+    api.add_router("/", notifications_router)
+
+if apps.is_installed("dj_learning.voice"):
+    from dj_learning.voice.api import router as voice_router
+
+    api.add_router("/", voice_router)

@@ -64,3 +64,9 @@ def provided(context, name):
     """What the provider registered as ``name`` answers for the request, or ``None``:
     ``{% provided "certificates" as certificates %}``."""
     return _provided(name, context)
+
+
+@register.simple_tag(takes_context=True)
+def unread_notifications(context):
+    """The signed-in user's unread notifications (``dj_learning.notifications``), or ``None``."""
+    return _provided("unread_notifications", context)

@@ -348,3 +348,43 @@ def points(member, amount, reason="测试积分"):
     from dj_learning.rewards.services import adjust
 
     return adjust(member, amount, reason=reason, by=None)
+
+
+# -- Members' voice ------------------------------------------------------------
+
+
+def suggestion(member, *, title=None, text="建议内容", **fields):
+    """A suggestion sent by ``member`` through ``voice.services.submit``."""
+    from dj_learning.voice.services import submit
+
+    return submit(member, title=title or f"建议{next(_seq)}", text=text, **fields)
+
+
+def poll(*, unit, questions=(("single", ("甲", "乙", "丙")),), opens_in=-1, days=7, **fields):
+    """A poll for ``unit``'s subtree, open since ``opens_in`` days (negative: in the past).
+
+    ``questions``: ``(type, options)`` pairs, or ``(type, options, max_choices)``.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dj_learning.voice.models import Option, Poll, Question
+
+    opens = timezone.now() + timedelta(days=opens_in)
+    poll = Poll.objects.create(
+        unit=unit,
+        title=fields.pop("title", f"问卷{next(_seq)}"),
+        opens_at=opens,
+        closes_at=opens + timedelta(days=days),
+        **fields,
+    )
+    for order, spec in enumerate(questions):
+        kind, options, most = (*spec, None)[:3]
+        question = Question.objects.create(
+            poll=poll, order=order, text=f"问题{order + 1}", type=kind, max_choices=most
+        )
+        Option.objects.bulk_create(
+            Option(question=question, order=i, text=text) for i, text in enumerate(options)
+        )
+    return poll

@@ -15,6 +15,7 @@ from cms_site.demo import activities as demo_activities
 from cms_site.demo import courses, quizzes
 from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
+from cms_site.demo import voice as demo_voice
 from cms_site.home.models import HomePage
 from dj_learning.courses.models import CoursePage, ModulePage
 from dj_learning.members.services import save_member
@@ -53,9 +54,11 @@ class Command(BaseCommand):
         demo_rewards.load()
         if apps.is_installed("dj_learning.activities"):
             demo_activities.load()
+        demo_voice.load()
         if not without_courses:
             courses.load(fixture.parent)
             quizzes.load(fixture.parent)
+            demo_voice.load_comments()
         demo_certificates.load()
         self.stdout.write(
             self.style.SUCCESS(
