@@ -11,6 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
+from dj_learning.settings import configure
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -22,17 +24,7 @@ INSTALLED_APPS = [
     "cms_site.home",
     "cms_site.demo",
     "cms_site.seed",
-    "dj_learning",
-    "dj_learning.orgs",
-    "dj_learning.review",
-    "dj_learning.members",
-    "dj_learning.courses",
-    "dj_learning.pdf",
-    "dj_learning.credits",
-    "dj_learning.quizzes",
-    "dj_learning.rewards",
-    "dj_learning.api",
-    "dj_learning.themes",
+    # dj-learning's own apps come from configure() below, in this place.
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -200,3 +192,7 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "z
 WAGTAILDOCS_MAX_UPLOAD_SIZE = 20 * 1024 * 1024
 
 DJ_LEARNING = {}
+
+# dj-learning's apps (before the first Wagtail app), LocaleMiddleware's partner and
+# the template context, as for any host site (docs/install.md). Values set above stay.
+configure(globals())

@@ -35,3 +35,13 @@ def catalog_page(context):
 def learning_theme(context):
     """The request's resolved theme (``dj_learning.themes``), or ``None`` without that app."""
     return _provided("theme", context)
+
+
+@register.inclusion_tag("dj_learning/includes/learning_menu.html", takes_context=True)
+def learning_menu(context):
+    """The learning links (My study, courses, quizzes, points, sign in) for a host's own navigation.
+
+    ``{% load learning_tags %}{% learning_menu %}`` in the host's ``base.html``.
+    A link whose app is not installed is left out.
+    """
+    return {"request": context.get("request"), "catalog": catalog_page(context)}
