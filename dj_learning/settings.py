@@ -87,6 +87,14 @@ def defaults(namespace):
             "timeout": 600,  # seconds a job may run
             "retry": 900,  # longer than timeout, or a slow job starts twice
         },
+        # One cache every web process shares (dj_learning.W003): a table of the
+        # database, made by `manage.py createcachetable`.
+        "CACHES": {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "dj_learning_cache",
+            }
+        },
     }
 
 

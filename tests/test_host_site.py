@@ -395,3 +395,29 @@ def test_learning_setup_bare_asks(db, monkeypatch):
     call_command("learning_setup", stdout=open("/dev/null", "w"))  # noqa: SIM115
     region = Unit.objects.get(code="xihu")
     assert region.name == "西湖区" and region.is_root()
+
+
+# -- Enrolment that explains itself ----------------------------------------------
+
+
+def test_a_course_of_the_members_plan_says_so_instead_of_an_enrol_button(client, member):
+    planned = factories.course(title="计划内课程")
+    modules = [factories.module(course=planned, kind="required") for _ in range(2)]
+    factories.plan(unit=member.unit, modules=modules)
+    elective = factories.course(title="选修课程")
+    factories.module(course=elective, kind="elective")
+    client.force_login(member.user)
+
+    html = client.get(planned.url).content.decode()
+    assert 'data-testid="in-plan"' in html and "在你的学习计划中" in html
+    assert reverse("dj_learning:enrol", args=[planned.pk]) not in html
+
+    html = client.get(elective.url).content.decode()
+    assert "在你的学习计划中" not in html
+    assert reverse("dj_learning:enrol", args=[elective.pk]) in html
+
+    # My courses lists the plan's course, marked, though the member never enrolled.
+    html = client.get(reverse("dj_learning:my_study")).content.decode()
+    courses = html.split("我的课程")[1]
+    assert "计划内课程" in courses and "在你的学习计划中" in courses
+    assert "选修课程" not in courses

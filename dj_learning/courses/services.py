@@ -179,6 +179,23 @@ def enrolled_courses(member):
     return [by_id[i] for i in ids if i in by_id]
 
 
+def plan_courses(member, year=None):
+    """The live courses holding the modules ``member``'s plan lists for ``year``.
+
+    The member studies them through the plan, without enrolling (``is_enrolled``).
+    """
+    from wagtail.models import Page
+
+    from .models import CoursePage
+
+    ids = plan_module_ids(plan_for(member, year))
+    if not ids:
+        return []
+    paths = Page.objects.filter(pk__in=ids).values_list("path", flat=True)
+    parents = {path[: -Page.steplen] for path in paths}
+    return list(CoursePage.objects.live().filter(path__in=parents).order_by("path"))
+
+
 def enrolled_course_ids(member):
     return set(CourseEnrollment.objects.filter(member=member).values_list("course_id", flat=True))
 

@@ -97,6 +97,8 @@ def course_context(request, course):
         "topics": outline.course_topics(course, request),
         "modules": rows,
         "enrolled": enrolled,
+        # Modules the member's plan lists: they study them without enrolling.
+        "in_plan": any(row.enrolled for row in rows) and not enrolled,
         "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
         "completed_count": completed,
         "course_percent": int(100 * completed / len(rows)) if rows else 0,
@@ -163,13 +165,17 @@ def my_study(request):
         return render(request, "dj_learning/courses/no_member.html", status=403)
     year = services.year_or_current(request.GET.get("year"))
     summary = services.plan_summary(member, year, request=request)
+    planned = services.plan_courses(member, year)
+    courses = planned + [c for c in services.enrolled_courses(member) if c not in planned]
     return render(
         request,
         "dj_learning/courses/my_study.html",
         {
             "member": member,
             "summary": summary,
-            "courses": services.enrolled_courses(member),
+            # The courses of the member's plan (no enrolment needed), then those they enrolled in.
+            "courses": courses,
+            "plan_course_ids": {course.pk for course in planned},
         },
     )
 
