@@ -63,6 +63,9 @@ MIDDLEWARE_AFTER = [
     # Sign-in limits, two-factor and content security policy middleware go here.
 ]
 
+# Defaults that belong to sign-in, left to the host when it excludes the members app.
+SIGN_IN_SETTINGS = {"AUTHENTICATION_BACKENDS", "LOGIN_URL", "LOGIN_REDIRECT_URL"}
+
 CONTEXT_PROCESSORS = ["dj_learning.context_processors.learning"]
 
 # Apps whose AppConfig sets a label other than the last part of their name
@@ -74,7 +77,11 @@ LABELS = {
 
 
 def defaults(namespace):
-    """The settings a host gets unless it set them itself."""
+    """The settings a host gets unless it set them itself.
+
+    An app that needs a Django setting (sign-in limits, two-factor, a content
+    security policy) adds its default here; the host's own value always wins.
+    """
     return {
         "AUTHENTICATION_BACKENDS": ["dj_learning.members.backends.MemberNumberBackend"],
         "LOGIN_URL": "dj_learning:login",
@@ -114,6 +121,8 @@ def configure(namespace, *, exclude=(), **options):
     if "dj_learning.members" not in exclude:
         _add_backend(namespace)
     for name, value in defaults(namespace).items():
+        if name in SIGN_IN_SETTINGS and "dj_learning.members" in exclude:
+            continue  # sign-in is the members app's
         namespace.setdefault(name, value)
     if options:
         namespace["DJ_LEARNING"] = {**options, **(namespace.get("DJ_LEARNING") or {})}

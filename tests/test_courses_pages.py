@@ -181,7 +181,8 @@ def test_my_study_costs_the_same_queries_with_5_and_200_completed_modules(tree, 
             str(services.plan_summary(member).required_done)
             in client.get("/learning/my/").content.decode()
         )
-    assert counts[0] == counts[1] <= 13
+    # 14: one of them reads the plan's courses, which My courses lists.
+    assert counts[0] == counts[1] <= 14
 
 
 def test_my_study_without_a_plan_says_so(tree, client):

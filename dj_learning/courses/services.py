@@ -179,21 +179,25 @@ def enrolled_courses(member):
     return [by_id[i] for i in ids if i in by_id]
 
 
-def plan_courses(member, year=None):
-    """The live courses holding the modules ``member``'s plan lists for ``year``.
+def study_courses(member, summary):
+    """``(courses, plan course ids)``: the live courses of ``member``'s plan, then those
+    they enrolled in, newest first.
 
-    The member studies them through the plan, without enrolling (``is_enrolled``).
+    The plan's courses come from ``summary`` (``plan_summary``), whose modules know
+    their course: the member studies them through the plan, without enrolling. Two
+    queries, as many as ``enrolled_courses``.
     """
-    from wagtail.models import Page
-
     from .models import CoursePage
 
-    ids = plan_module_ids(plan_for(member, year))
-    if not ids:
-        return []
-    paths = Page.objects.filter(pk__in=ids).values_list("path", flat=True)
-    parents = {path[: -Page.steplen] for path in paths}
-    return list(CoursePage.objects.live().filter(path__in=parents).order_by("path"))
+    planned = list(dict.fromkeys(status.module.course_id for status in summary.required_modules))
+    enrolled = (
+        CourseEnrollment.objects.filter(member=member)
+        .order_by("-enrolled_at")
+        .values_list("course_id", flat=True)
+    )
+    ids = list(dict.fromkeys([*planned, *enrolled]))
+    by_id = CoursePage.objects.live().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id], set(planned)
 
 
 def enrolled_course_ids(member):

@@ -165,8 +165,7 @@ def my_study(request):
         return render(request, "dj_learning/courses/no_member.html", status=403)
     year = services.year_or_current(request.GET.get("year"))
     summary = services.plan_summary(member, year, request=request)
-    planned = services.plan_courses(member, year)
-    courses = planned + [c for c in services.enrolled_courses(member) if c not in planned]
+    courses, plan_course_ids = services.study_courses(member, summary)
     return render(
         request,
         "dj_learning/courses/my_study.html",
@@ -175,7 +174,7 @@ def my_study(request):
             "summary": summary,
             # The courses of the member's plan (no enrolment needed), then those they enrolled in.
             "courses": courses,
-            "plan_course_ids": {course.pk for course in planned},
+            "plan_course_ids": plan_course_ids,
         },
     )
 
