@@ -58,7 +58,8 @@ def test_a_member_signs_in_and_studies_in_the_hosts_look_on_a_phone(
         # Nothing wider than the phone.
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         # The plan's course, marked, and the learning menu in the host's navigation.
-        assert "宿主课程 在你的学习计划中" in page.locator("body").inner_text()
+        row = page.locator("li.djl-module-row", has=page.get_by_role("link", name="宿主课程"))
+        assert "在你的学习计划中" in row.inner_text()
         menu = page.get_by_test_id("learning-menu")
         assert menu.get_by_role("link", name="我的学习").is_visible()
 
