@@ -160,6 +160,9 @@ def test_configure_leaves_out_excluded_apps_and_refuses_unknown_ones():
     host = configure(wagtail_start_settings(), exclude=["dj_learning.rewards"])
     assert "dj_learning.rewards" not in host["INSTALLED_APPS"]
     assert "dj_learning.credits" in host["INSTALLED_APPS"]
+    # Without the members app, sign-in stays the host's.
+    host = configure(wagtail_start_settings(), exclude=["dj_learning.members"])
+    assert "AUTHENTICATION_BACKENDS" not in host and "LOGIN_URL" not in host
     with pytest.raises(ValueError, match="dj_learning.nonsense"):
         configure(wagtail_start_settings(), exclude=["dj_learning.nonsense"])
 
