@@ -5,6 +5,7 @@ Bare, it asks for what it needs; with ``--region-code`` and ``--region-name``
 """
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 from wagtail.models import Site
 
 from dj_learning.management.setup import setup_region
@@ -41,11 +42,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, interactive, **options):
         site = self._site(options["site"])
-        code = options["region_code"] or self._ask(interactive, "Region code", "region_code")
-        name = options["region_name"] or self._ask(interactive, "Region name", "region_name")
+        code = options["region_code"] or self._ask(interactive, _("Region code"), "region_code")
+        name = options["region_name"] or self._ask(interactive, _("Region name"), "region_name")
         national_code = options["national_code"]
         if national_code is None and interactive and not options["region_code"]:
-            national_code = input("Code of the unit above the region (blank for none): ").strip()
+            national_code = input(_("Code of the unit above the region (blank for none): ")).strip()
         region, report = setup_region(
             site=site,
             code=code,
@@ -56,13 +57,22 @@ class Command(BaseCommand):
             catalog_slug=options["catalog_slug"],
         )
         for thing in report.created:
-            self.stdout.write(f"  made: {thing}")
+            self.stdout.write("  + " + thing)
         for thing in report.kept:
-            self.stdout.write(f"  kept: {thing}")
+            self.stdout.write("  = " + thing)
         self.stdout.write(
             self.style.SUCCESS(
-                f"{region.name} ({region.code}) is ready on {site.hostname}: "
-                f"{len(report.created)} made, {len(report.kept)} already there."
+                _(
+                    "%(region)s (%(code)s) is ready on %(site)s: %(made)d made, "
+                    "%(kept)d already there."
+                )
+                % {
+                    "region": region.name,
+                    "code": region.code,
+                    "site": site.hostname,
+                    "made": len(report.created),
+                    "kept": len(report.kept),
+                }
             )
         )
 
@@ -83,8 +93,11 @@ class Command(BaseCommand):
 
     def _ask(self, interactive, prompt, option):
         if not interactive:
-            raise CommandError(f"--{option.replace('_', '-')} is required with --no-input.")
+            raise CommandError(
+                _("--%(option)s is required with --no-input.")
+                % {"option": option.replace("_", "-")}
+            )
         answer = ""
         while not answer:
-            answer = input(f"{prompt}: ").strip()
+            answer = input(prompt + ": ").strip()
         return answer
