@@ -131,6 +131,29 @@ DEFAULTS = {
     "REPORT_RATE_PER_HOUR": 20,
     # Minutes during which the author may edit their comment.
     "COMMENT_EDIT_MINUTES": 15,
+    # The template every member page extends: the package's own frame, or the host
+    # site's base template (e.g. "base.html") to show learning pages in the host's
+    # header, navigation and footer (docs/theming.md).
+    "BASE_TEMPLATE": "dj_learning/base.html",
+    # The names of the host base template's blocks, by role, when BASE_TEMPLATE is
+    # the host's: its page title, its stylesheets in <head>, its main content and its
+    # scripts. Roles left out keep these names (those of a `wagtail start` site).
+    "BASE_TEMPLATE_BLOCKS": {
+        "title": "title",
+        "extra_css": "extra_css",
+        "content": "content",
+        "extra_js": "extra_js",
+    },
+    # Path prefix of the addresses dj-learning claims outside /learning/ and /api/:
+    # "" keeps /verify/<code>/ and /embed/ at the site root; "learning/" moves them
+    # to /learning/verify/ and /learning/embed/. Codes already printed on paper
+    # point to the old address, so choose it before the first certificate.
+    "PUBLIC_URL_PREFIX": "",
+    # The language of the member pages for visitors who have not picked one with
+    # the language switcher, e.g. "zh-hans" for a region whose members read Chinese.
+    # None follows the browser and LANGUAGE_CODE (Django's LocaleMiddleware). The
+    # Wagtail admin is left alone: editors keep their own language.
+    "MEMBER_LANGUAGE": None,
 }
 
 

@@ -6,13 +6,17 @@ A site includes them before Wagtail's own catch-all::
     path("", include(wagtail_urls)),
 
 The pages live under ``learning/`` in the ``dj_learning`` namespace; the API
-lives under ``api/v1/`` in the ``dj_learning_api`` namespace.
+lives under ``api/v1/`` in the ``dj_learning_api`` namespace. The public
+verification page (``verify/<code>/``) and the embeddable widgets (``embed/``)
+sit at the root, or under ``DJ_LEARNING["PUBLIC_URL_PREFIX"]``. Every path is
+listed in docs/install.md.
 """
 
 from django.apps import apps
 from django.urls import include, path
 
 from dj_learning.api.api import api
+from dj_learning.conf import settings
 
 learning_patterns = (
     [
@@ -63,6 +67,8 @@ learning_patterns = (
 )
 
 urlpatterns = [
+    # The language switcher at the foot of every page (Django's set_language).
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("learning/", include(learning_patterns)),
 ]
@@ -71,8 +77,12 @@ if apps.is_installed("dj_learning.credits"):
     from dj_learning.credits.views import verify
 
     # Printed on documents as a QR code: short, public, outside /learning/.
-    urlpatterns.append(path("verify/<str:code>/", verify, name="learning_verify"))
+    urlpatterns.append(
+        path(f"{settings.PUBLIC_URL_PREFIX}verify/<str:code>/", verify, name="learning_verify")
+    )
 
 if apps.is_installed("dj_learning.themes"):
     # Embeddable widgets and their script, outside /learning/ like /verify/.
-    urlpatterns.append(path("embed/", include("dj_learning.themes.urls")))
+    urlpatterns.append(
+        path(f"{settings.PUBLIC_URL_PREFIX}embed/", include("dj_learning.themes.urls"))
+    )

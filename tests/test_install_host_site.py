@@ -4,10 +4,13 @@ The test builds the wheel, checks what it carries, makes a host site with
 ``wagtail start`` and migrates it (the "existing site"), then applies the code
 blocks of docs/install.md that are marked ``<!-- install:NAME -->``:
 
-- ``settings``: appended to ``hostsite/settings/base.py``;
-- ``urls``: the first ``urlpatterns = [...]`` list, with dj-learning's lines;
-- ``locale``: a ``python manage.py ...`` command, run as written;
-- ``first-data``: Python run with ``python manage.py shell < file``.
+- ``settings``: appended to ``hostsite/settings/base.py`` (at most 5 lines);
+- ``urls``: the first ``urlpatterns = [...]`` list, with dj-learning's line
+  (at most 1 new line);
+- ``commands``: ``python manage.py ...`` commands, run as written.
+
+The host has a look of its own before dj-learning arrives (a header and a
+footer in its ``base.html``); the learning pages must show it.
 
 The host imports dj_learning from the unpacked wheel, not from the repository,
 so a file missing from the wheel fails here. Nothing is downloaded: the wheel
@@ -44,13 +47,25 @@ REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "install.md"
 BIN = Path(sys.executable).parent
 PYTHON = str(BIN / "python")
+# Every app of the package, optional ones included (dj_learning.settings.APPS).
 APP_LABELS = [
     "dj_learning",
     "learning_orgs",
+    "learning_review",
     "learning_members",
     "learning_courses",
+    "learning_pdf",
+    "learning_credits",
+    "learning_quizzes",
+    "learning_rewards",
     "learning_api",
+    "learning_themes",
 ]
+MAX_SETTINGS_LINES = 5
+MAX_URL_LINES = 1
+HOST_HEADER = '<header class="hostsite-header" data-testid="host-header">Hostsite Region</header>'
+HOST_FOOTER = '<footer class="hostsite-footer">Hostsite footer</footer>'
+
 PASSWORD = "Host!pass2026-test"
 MEMBER_NUMBER = "HT0001"
 MEMBER_NAME = "宿主测试员"
@@ -285,10 +300,28 @@ def host_env(overlay):
     return env
 
 
+def give_host_its_look(host):
+    """The host's own header and footer around its content block, as a real site has."""
+    base = host / "hostsite" / "templates" / "base.html"
+    text = base.read_text(encoding="utf-8")
+    content = "{% block content %}{% endblock %}"
+    assert content in text
+    text = text.replace(content, f"{HOST_HEADER}\n{content}\n{HOST_FOOTER}", 1)
+    base.write_text(text, encoding="utf-8")
+    assert HOST_HEADER in text and HOST_FOOTER in text
+
+
+def code_lines(text):
+    return [line for line in text.splitlines() if line.strip()]
+
+
 def apply_doc(host):
     settings = host / "hostsite" / "settings" / "base.py"
+    blocks = doc_blocks("settings", "python")
+    added = [line for block in blocks for line in code_lines(block)]
+    assert len(added) <= MAX_SETTINGS_LINES, f"the doc adds {len(added)} lines of settings"
     with settings.open("a", encoding="utf-8") as f:
-        f.write("\n\n" + "\n".join(doc_blocks("settings", "python")))
+        f.write("\n\n" + "\n".join(blocks))
 
     # The doc shows the first `urlpatterns = [...]` list of a `wagtail start`
     # site with dj-learning's lines added: it takes that list's place.
@@ -298,6 +331,8 @@ def apply_doc(host):
     first_list = re.search(r"^urlpatterns = \[\n.*?^\]\n", text, re.S | re.M)[0]
     for line in first_list.splitlines():
         assert line in block.splitlines(), f"the doc's urlpatterns drop {line!r}"
+    new_lines = [line for line in code_lines(block) if line not in first_list.splitlines()]
+    assert len(new_lines) <= MAX_URL_LINES, f"the doc adds {new_lines} to urls.py"
     text = text.replace(first_list, block, 1)
     assert text.index('include("dj_learning.urls")') < text.index("include(wagtail_urls)")
     urls.write_text(text, encoding="utf-8")
@@ -313,30 +348,42 @@ def run_doc_commands(name, *, cwd, env):
             run([PYTHON, *args[1:]], cwd=cwd, env=env)
 
 
-# Run in the host with `manage.py shell -c` after the doc's own first data.
+# Run in the host with `manage.py shell -c` after the doc's commands: a branch and a
+# member of our own (a region gives its members accounts in the admin or by import).
 SETUP_MEMBER = f"""
 import json
 
 import dj_learning
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from wagtail.models import Locale, Site
+from wagtail.models import Site
 
-from dj_learning.courses.models import CourseCatalogPage
+from dj_learning.courses.models import CourseCatalogPage, StudyPlan
 from dj_learning.members.services import save_member
 from dj_learning.orgs.models import Unit
+from dj_learning.orgs.services import save_unit
 
 region = Unit.objects.get(site=Site.objects.get(is_default_site=True))
-branch = region.get_children().filter(kind=Unit.Kind.BRANCH).first()
+branch = save_unit(code="hostsite-1", name="第一支部", kind="branch", parent=region)
 user = get_user_model().objects.create_user("hosttest", password={PASSWORD!r})
 member = save_member(user, member_number={MEMBER_NUMBER!r}, name={MEMBER_NAME!r}, unit=branch)
 print(json.dumps({{
     "file": dj_learning.__file__,
-    "region": region.kind,
+    "region": [region.code, region.kind, region.get_parent().code],
     "branch": branch.code,
-    "units": Unit.objects.count(),
-    "locale": Locale.get_default().language_code,
+    "plans": StudyPlan.objects.filter(unit=region).count(),
     "catalog": CourseCatalogPage.objects.live().get().url,
+    "apps": settings.INSTALLED_APPS,
+    "middleware": settings.MIDDLEWARE,
+    "language": settings.LANGUAGE_CODE,
 }}))
+"""
+
+# The host's home page as a visitor sees it, before and after dj-learning.
+HOME_PAGE = """
+from django.test import Client
+
+print(Client().get("/").content.decode())
 """
 
 RUN_JOB = """
@@ -366,15 +413,22 @@ def check_pages(base):
     assert status == 200, text
     assert "template-homepage" in text  # the host's own Wagtail home page
 
+    # Learning pages in the host's look: its header and footer, not the package's frame.
     status, _, text = http(anonymous, f"{base}/learning/login/")
     assert status == 200, text
     assert 'name="username"' in text and 'name="password"' in text
-    assert 'action="/i18n/setlang/"' in text  # the language switcher of the base template
-    assert 'href="/courses/"' in text  # the header links to the doc's course catalog
+    assert HOST_HEADER in text and HOST_FOOTER in text
+    assert "djl-header" not in text
+    assert "/static/dj_learning/css/learning.css" in text
+    assert "登录" in text  # MEMBER_LANGUAGE: members read Chinese; the host stays en-us
 
     status, _, text = http(anonymous, f"{base}/courses/")
     assert status == 200, text
-    assert "djl-header" in text
+    assert HOST_HEADER in text
+    assert "djl-header" not in text
+
+    status, _, text = http(anonymous, f"{base}/admin/login/")
+    assert status == 200 and "Sign in" in text  # the editors' admin keeps the host's language
 
     status, _, text = http(anonymous, f"{base}/static/dj_learning/css/learning.css")
     assert status == 200 and ".djl-" in text
@@ -411,12 +465,15 @@ def check_session_sign_in(base):
         method="POST",
     )
     assert status == 302, text
-    assert headers["Location"] == "/"
+    assert headers["Location"] == "/learning/my/"  # configure's LOGIN_REDIRECT_URL: My study
 
-    for page in ["/learning/me/", "/learning/my/"]:
+    # The profile names the member; My study shows their plan. Both in the host's look.
+    for page, content in [("/learning/me/", MEMBER_NAME), ("/learning/my/", "我的学习")]:
         status, _, text = http(client, f"{base}{page}")
         assert status == 200, f"{page}: {text}"
-        assert MEMBER_NAME in text
+        assert content in text, page
+        assert HOST_HEADER in text and HOST_FOOTER in text, page
+        assert "djl-header" not in text, page
 
 
 def check_api(base, branch):
@@ -452,46 +509,81 @@ def test_install_into_a_wagtail_start_site(tmp_path):
     with zipfile.ZipFile(wheel_path) as wheel:
         wheel.extractall(overlay)
 
-    # 2. An existing Wagtail site: `wagtail start`, migrated before dj-learning arrives.
+    # 2. An existing Wagtail site: `wagtail start`, a look of its own, migrated before
+    # dj-learning arrives. Its requirements.txt is never installed: the host uses the
+    # packages of this virtualenv.
     host = tmp_path / "hostsite"
     host.mkdir()
     run([BIN / "wagtail", "start", "hostsite", host], cwd=tmp_path)
+    give_host_its_look(host)
     env = host_env(overlay)
     manage = [PYTHON, "manage.py"]
     run([*manage, "migrate", "--no-input"], cwd=host, env=env)
+    home_before = run([*manage, "shell", "-v", "0", "-c", HOME_PAGE], cwd=host, env=env)
 
-    # 3. Settings and URLs, exactly as docs/install.md writes them.
+    # 3. Settings and URLs, exactly as docs/install.md writes them (5 + 1 lines at most).
     apply_doc(host)
     where = run(
         [PYTHON, "-c", "import dj_learning; print(dj_learning.__file__)"], cwd=host, env=env
     )
     assert Path(where.strip()).is_relative_to(overlay), where
 
-    # 4. Step 5 of the doc: check, migrate, move Wagtail's pages to the new language.
+    # 4. Step 5 of the doc: migrate, the cache table, learning_setup; then check.
+    run_doc_commands("commands", cwd=host, env=env)
     run([*manage, "check", "--fail-level", "WARNING"], cwd=host, env=env)
-    run([*manage, "migrate", "--no-input"], cwd=host, env=env)
     run(
         [*manage, "makemigrations", "--check", "--dry-run", *APP_LABELS],
         cwd=host,
         env=env,
     )
-    run_doc_commands("locale", cwd=host, env=env)
+    # learning_setup again: nothing new.
+    (setup_line,) = [
+        line
+        for block in doc_blocks("commands", "bash")
+        for line in block.splitlines()
+        if "learning_setup" in line
+    ]
+    again = run([PYTHON, *shlex.split(setup_line)[1:]], cwd=host, env=env)
+    assert " 0 made," in again, again
 
-    # 5. Step 6: the doc's organization tree and first member, then one of our own.
-    first_data = host / "first_data.py"
-    first_data.write_text("\n".join(doc_blocks("first-data", "python")), encoding="utf-8")
-    with first_data.open() as stdin:
-        run([*manage, "shell"], cwd=host, env=env, stdin=stdin)
+    # The production settings pass Django's deployment check without a word from us.
+    (host / "hostsite" / "settings" / "local.py").write_text(
+        'SECRET_KEY = "a-long-random-secret-key-for-the-deploy-check-0123456789abcdef"\n'
+        'ALLOWED_HOSTS = ["region.example.org"]\n',
+        encoding="utf-8",
+    )
+    deploy = subprocess.run(
+        [PYTHON, "manage.py", "check", "--deploy"],
+        cwd=host,
+        env={**env, "DJANGO_SETTINGS_MODULE": "hostsite.settings.production"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert deploy.returncode == 0, deploy.stderr
+    assert "dj_learning" not in deploy.stdout + deploy.stderr, deploy.stdout + deploy.stderr
+    (host / "hostsite" / "settings" / "local.py").unlink()
+
+    # 5. A member of our own, and what the doc's setup made.
     facts = json.loads(
         run([*manage, "shell", "-c", SETUP_MEMBER], cwd=host, env=env).strip().splitlines()[-1]
     )
     assert Path(facts["file"]).is_relative_to(overlay), facts
-    assert facts["region"] == "region"
-    assert facts["units"] >= 3
+    assert facts["region"] == ["donghu", "region", "national"]
+    assert facts["plans"] == 1
     assert facts["catalog"] == "/courses/"
-    assert facts["locale"] == "zh-hans"  # Wagtail's default locale exists after step 5
+    assert facts["language"] == "en-us"  # the host's own LANGUAGE_CODE, untouched
+    apps = facts["apps"]
+    assert len(apps) == len(set(apps))
+    for app in ["dj_learning", *(f"dj_learning.{label[9:]}" for label in APP_LABELS[1:])]:
+        assert app in apps, app
+    assert apps[: apps.index("dj_learning")] == ["home", "search"]  # the host's apps first
+    assert len(facts["middleware"]) == len(set(facts["middleware"]))
 
-    # 6. Step 7: the job cluster runs a job from the queue in the database.
+    # The host's home page is exactly what it was.
+    assert run([*manage, "shell", "-v", "0", "-c", HOME_PAGE], cwd=host, env=env) == home_before
+
+    # 6. Step 6: the job cluster runs a job from the queue in the database.
     cluster = start([*manage, "qcluster"], cwd=host, env=env, log=tmp_path / "qcluster.log")
     try:
         out = run([*manage, "shell", "-c", RUN_JOB], cwd=host, env=env, timeout=60)
@@ -499,7 +591,7 @@ def test_install_into_a_wagtail_start_site(tmp_path):
     finally:
         stop(cluster)
 
-    # 7. Step 8: the site serves its own pages, dj-learning's pages and the API.
+    # 7. Step 7: the site serves its own pages, dj-learning's pages and the API.
     port = free_port()
     log = tmp_path / "runserver.log"
     server = start(

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE
 
+from dj_learning.settings import configure
+
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
 
@@ -24,26 +26,13 @@ INSTALLED_APPS = [
     "cms_site.home",
     "cms_site.demo",
     "cms_site.seed",
-    "dj_learning",
-    "dj_learning.orgs",
-    "dj_learning.review",
-    "dj_learning.members",
-    "dj_learning.courses",
-    "dj_learning.pdf",
-    "dj_learning.credits",
-    "dj_learning.quizzes",
-    "dj_learning.rewards",
-    "dj_learning.api",
-    "dj_learning.themes",
+    # dj-learning's own apps come from configure() below, in this place.
+    # Sign-in limits, two-factor and the Content-Security-Policy (docs/security.md).
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "csp",
-    "dj_learning.certificates",
-    "dj_learning.activities",
-    "dj_learning.notifications",
-    "dj_learning.voice",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -274,3 +263,7 @@ DJ_LEARNING = {
     # Files only views serve (proofs, attachments, certificates); never serve this folder.
     "PRIVATE_MEDIA_ROOT": os.environ.get("PRIVATE_MEDIA_ROOT") or str(BASE_DIR / "var" / "private"),
 }
+
+# dj-learning's apps (before the first Wagtail app), LocaleMiddleware's partner and
+# the template context, as for any host site (docs/install.md). Values set above stay.
+configure(globals())

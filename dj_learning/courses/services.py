@@ -206,6 +206,27 @@ def enrolled_courses(member):
     return [by_id[i] for i in ids if i in by_id]
 
 
+def study_courses(member, summary):
+    """``(courses, plan course ids)``: the live courses of ``member``'s plan, then those
+    they enrolled in, newest first.
+
+    The plan's courses come from ``summary`` (``plan_summary``), whose modules know
+    their course: the member studies them through the plan, without enrolling. Two
+    queries, as many as ``enrolled_courses``.
+    """
+    from .models import CoursePage
+
+    planned = list(dict.fromkeys(status.module.course_id for status in summary.required_modules))
+    enrolled = (
+        CourseEnrollment.objects.filter(member=member)
+        .order_by("-enrolled_at")
+        .values_list("course_id", flat=True)
+    )
+    ids = list(dict.fromkeys([*planned, *enrolled]))
+    by_id = CoursePage.objects.live().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id], set(planned)
+
+
 def enrolled_course_ids(member):
     return set(CourseEnrollment.objects.filter(member=member).values_list("course_id", flat=True))
 

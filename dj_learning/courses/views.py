@@ -97,6 +97,8 @@ def course_context(request, course):
         "topics": outline.course_topics(course, request),
         "modules": rows,
         "enrolled": enrolled,
+        # Modules the member's plan lists: they study them without enrolling.
+        "in_plan": any(row.enrolled for row in rows) and not enrolled,
         "has_electives": any(m.kind == Kind.ELECTIVE for m in modules),
         "completed_count": completed,
         "course_percent": int(100 * completed / len(rows)) if rows else 0,
@@ -163,13 +165,16 @@ def my_study(request):
         return render(request, "dj_learning/courses/no_member.html", status=403)
     year = services.year_or_current(request.GET.get("year"))
     summary = services.plan_summary(member, year, request=request)
+    courses, plan_course_ids = services.study_courses(member, summary)
     return render(
         request,
         "dj_learning/courses/my_study.html",
         {
             "member": member,
             "summary": summary,
-            "courses": services.enrolled_courses(member),
+            # The courses of the member's plan (no enrolment needed), then those they enrolled in.
+            "courses": courses,
+            "plan_course_ids": plan_course_ids,
         },
     )
 

@@ -70,3 +70,13 @@ def provided(context, name):
 def unread_notifications(context):
     """The signed-in user's unread notifications (``dj_learning.notifications``), or ``None``."""
     return _provided("unread_notifications", context)
+
+
+@register.inclusion_tag("dj_learning/includes/learning_menu.html", takes_context=True)
+def learning_menu(context):
+    """The learning links (My study, courses, quizzes, points, sign in) for a host's own navigation.
+
+    ``{% load learning_tags %}{% learning_menu %}`` in the host's ``base.html``.
+    A link whose app is not installed is left out.
+    """
+    return {"request": context.get("request"), "catalog": catalog_page(context)}
