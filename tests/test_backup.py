@@ -38,7 +38,6 @@ class Site:
             "DATABASE_URL": database_url,
             "MEDIA_ROOT": str(self.media),
             "PRIVATE_MEDIA_ROOT": str(self.private),
-            "LANGUAGE": "en",
         }
 
     def manage(self, *args, check=True):
@@ -89,7 +88,7 @@ def _drill(tmp_path, urls):
     archive = _backup(source, tmp_path / "backups")
 
     restored = target.manage("learning_restore", str(archive))
-    assert "Restored" in restored.stdout
+    assert "已从" in restored.stdout  # the site speaks Chinese: 已从…恢复
     assert target.balances() == source.balances() != []
     assert target.files() == source.files()
     assert "sheet.pdf" in "".join(target.files())
@@ -109,7 +108,7 @@ def _drill(tmp_path, urls):
     # A second restore into the same (now full) database is refused, and writes nothing.
     again = target.manage("learning_restore", str(archive), check=False)
     assert again.returncode != 0
-    assert "The database is not empty" in again.stderr
+    assert "数据库不是空的" in again.stderr
     assert target.balances() == source.balances()
     return source, target, archive
 
@@ -181,7 +180,7 @@ def test_a_damaged_member_is_named_and_nothing_is_written(small_archive, tmp_pat
 
     damaged = _rewritten(small_archive, tmp_path / "damaged.tar", flip)
     message = _refused(_empty_target(tmp_path), damaged)
-    assert "private/proof.pdf is damaged" in message
+    assert "private/proof.pdf 已损坏" in message
 
 
 def test_a_truncated_archive_is_refused_and_nothing_is_written(small_archive, tmp_path):
@@ -189,7 +188,7 @@ def test_a_truncated_archive_is_refused_and_nothing_is_written(small_archive, tm
     truncated = tmp_path / "truncated.tar"
     truncated.write_bytes(data[: len(data) // 2])
     message = _refused(_empty_target(tmp_path), truncated)
-    assert "truncated or damaged" in message or "is missing" in message
+    assert "被截断或已损坏" in message or "缺少" in message
 
 
 def test_an_archive_of_another_schema_version_is_refused(small_archive, tmp_path):
@@ -203,7 +202,7 @@ def test_an_archive_of_another_schema_version_is_refused(small_archive, tmp_path
     message = _refused(
         _empty_target(tmp_path), _rewritten(small_archive, tmp_path / "o.tar", older)
     )
-    assert "another schema version" in message
+    assert "结构版本不同" in message
     assert "learning_rewards.0001_initial" in message
 
 
@@ -213,7 +212,7 @@ def test_restore_refuses_folders_that_are_not_empty(small_archive, tmp_path):
     (target.media / "keep.txt").write_text("someone's file")
     result = target.manage("learning_restore", str(small_archive), check=False)
     assert result.returncode != 0
-    assert "is not empty" in result.stderr
+    assert "不是空的" in result.stderr
     assert (target.media / "keep.txt").read_text() == "someone's file"
 
 

@@ -10,8 +10,8 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from wagtail.models import Page, Site
 
-from cms_site.demo import certificates as demo_certificates
 from cms_site.demo import activities as demo_activities
+from cms_site.demo import certificates as demo_certificates
 from cms_site.demo import courses, quizzes
 from cms_site.demo import rewards as demo_rewards
 from cms_site.demo import themes as demo_themes
