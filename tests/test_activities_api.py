@@ -63,7 +63,7 @@ def test_sign_up_full_twice_and_outside(client, setup, get_token):
     again = api(client, get_token, "wang", "post", url)
     assert (again.status_code, again.json()) == (409, {"detail": "You have signed up already."})
     full = api(client, get_token, "li", "post", url)
-    assert (full.status_code, full.json()) == (400, {"detail": "Sorry, this activity is full."})
+    assert (full.status_code, full.json()) == (409, {"detail": "Sorry, this activity is full."})
     outside = api(client, get_token, "out", "post", url)
     assert outside.status_code == 403
     assert api(client, get_token, "wang", "get", "/activities").json()[0]["signed_up"] is True
@@ -79,13 +79,13 @@ def test_the_code_is_for_the_organizers_scope_only(client, setup, get_token):
     assert api(client, get_token, "wang", "get", url).status_code == 404
 
 
-def test_check_in_then_409_and_wrong_codes_400(client, setup, get_token):
+def test_check_in_then_409_and_wrong_codes_409(client, setup, get_token):
     url = f"/activities/{setup.pk}/checkin"
     code = services.current_code(setup).code
     wrong = api(client, get_token, "wang", "post", url, data={"code": "000000"})
     if code == "000000":  # one chance in a million
         wrong = api(client, get_token, "wang", "post", url, data={"code": "000001"})
-    assert wrong.status_code == 400
+    assert wrong.status_code == 409
     assert wrong.json()["detail"].startswith("This code is wrong or has expired")
     done = api(client, get_token, "wang", "post", url, data={"code": code})
     assert done.status_code == 201 and done.json()["points"] == 5
@@ -117,7 +117,7 @@ def test_volunteer_log_and_list(client, setup, get_token):
         data={"date": today, "hours": "30", "description": "清扫"},
     )
     assert (bad.status_code, bad.json()) == (
-        400,
+        409,
         {"detail": "One entry can have at most 24 hours."},
     )
     made = api(

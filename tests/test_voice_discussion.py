@@ -143,7 +143,7 @@ def test_an_editor_closes_the_discussion(client, setting):
     api = client.post(
         f"/api/v1/modules/{module.pk}/comments", {"text": "x"}, content_type="application/json"
     )
-    assert api.status_code == 400 and "closed" in api.json()["detail"]
+    assert api.status_code == 409 and "closed" in api.json()["detail"]
 
 
 def test_too_many_comments_and_reports_in_an_hour_are_refused(client, setting, settings):

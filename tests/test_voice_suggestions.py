@@ -270,12 +270,12 @@ def test_the_api_sends_lists_reads_and_staff_reply(client, tree, people):
     empty = client.post(
         "/api/v1/suggestions", {"title": " ", "text": "内容"}, content_type="application/json"
     )
-    assert empty.status_code == 400 and "cannot be empty" in empty.json()["detail"]
+    assert empty.status_code == 409 and "cannot be empty" in empty.json()["detail"]
     wrong = client.post(
         "/api/v1/suggestions", {"title": "t", "text": "x", "category": 99999},
         content_type="application/json",
     )  # fmt: skip
-    assert wrong.status_code == 400
+    assert wrong.status_code == 404
     assert [s["id"] for s in client.get("/api/v1/suggestions").json()] == [created["id"]]
     client.force_login(people["staff"])
     reply = client.post(

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Schema, Status
 from ninja.errors import HttpError
 
+from dj_learning.api_schema import Id, Text, errors
 from dj_learning.members.services import member_for
 
 from . import services
@@ -31,28 +32,28 @@ class ActivityOut(Schema):
     checkin_open: bool
 
 
-class SignUpOut(Schema):
+class ActivitySignUpOut(Schema):
     activity_id: int
     signed_up: bool
 
 
-class CodeOut(Schema):
+class ActivityCodeOut(Schema):
     code: str
     expires_at: datetime
     checked_in: int
 
 
-class CodeIn(Schema):
-    code: str
+class ActivityCodeIn(Schema):
+    code: Text
 
 
-class CheckInOut(Schema):
+class ActivityCheckInOut(Schema):
     activity_id: int
     at: datetime
     points: int
 
 
-class SignInOut(Schema):
+class DailySignInOut(Schema):
     day: date
     streak: int
     points: int
@@ -61,7 +62,7 @@ class SignInOut(Schema):
 class VolunteerIn(Schema):
     date: date
     hours: Decimal
-    description: str
+    description: Text
 
 
 class VolunteerOut(Schema):
@@ -72,10 +73,6 @@ class VolunteerOut(Schema):
     status: str
 
 
-class Message(Schema):
-    detail: str
-
-
 def _own(request):
     member = member_for(request.user)
     if member is None:
@@ -84,10 +81,16 @@ def _own(request):
 
 
 def _refused(error):
-    return Status(error.status, {"detail": str(error)})
+    # A valid request the rules refuse (a full activity, a wrong code) is a 409: a 400
+    # would say the request itself is malformed.
+    return HttpError(409 if error.status == 400 else error.status, str(error))
 
 
-@router.get("/activities", response=list[ActivityOut], summary="The caller's upcoming activities")
+@router.get(
+    "/activities",
+    response={200: list[ActivityOut], **errors(404)},
+    summary="The caller's upcoming activities",
+)
 def my_activities(request):
     member = _own(request)
     activities = list(services.upcoming_for(member)[:100])
@@ -117,23 +120,23 @@ def my_activities(request):
 
 @router.post(
     "/activities/{int:activity_id}/signup",
-    response={201: SignUpOut, 400: Message, 403: Message, 409: Message},
+    response={201: ActivitySignUpOut, **errors(403, 409)},
     summary="Sign up (capacity and deadline enforced)",
 )
-def signup(request, activity_id: int):
+def signup(request, activity_id: Id):
     try:
         services.signup(_own(request), activity_id)
     except services.ActivityError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(201, {"activity_id": activity_id, "signed_up": True})
 
 
 @router.get(
     "/activities/{int:activity_id}/code",
-    response=CodeOut,
+    response=ActivityCodeOut,
     summary="The current check-in code and when it changes (the organizer's scope only)",
 )
-def current_code(request, activity_id: int):
+def current_code(request, activity_id: Id):
     activity = get_object_or_404(services.managed_by(request.user), pk=activity_id)
     code = services.current_code(activity)
     return {
@@ -145,16 +148,16 @@ def current_code(request, activity_id: int):
 
 @router.post(
     "/activities/{int:activity_id}/checkin",
-    response={201: CheckInOut, 400: Message, 403: Message, 409: Message},
+    response={201: ActivityCheckInOut, **errors(403, 409)},
     summary="Check in with the code the screen shows",
 )
-def checkin(request, activity_id: int, payload: CodeIn):
+def checkin(request, activity_id: Id, payload: ActivityCodeIn):
     member = _own(request)
     activity = get_object_or_404(services.for_member(member), pk=activity_id)
     try:
         attendance, entry = services.check_in(member, activity, payload.code)
     except services.ActivityError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(
         201,
         {"activity_id": activity.pk, "at": attendance.at, "points": entry.amount if entry else 0},
@@ -163,14 +166,14 @@ def checkin(request, activity_id: int, payload: CodeIn):
 
 @router.post(
     "/me/signin",
-    response={201: SignInOut, 409: Message},
+    response={201: DailySignInOut, **errors(404, 409)},
     summary="Daily sign-in: the answer gives the streak and the points",
 )
 def daily_sign_in(request):
     try:
         result = services.sign_in_today(_own(request))
     except services.ActivityError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(
         201,
         {"day": result.sign_in.day, "streak": result.sign_in.streak, "points": result.points},
@@ -189,7 +192,7 @@ def _volunteer(v):
 
 @router.post(
     "/me/volunteer",
-    response={201: VolunteerOut, 400: Message},
+    response={201: VolunteerOut, **errors(404, 409)},
     summary="Log volunteer hours; they count once the branch approves them",
 )
 def log_volunteer(request, payload: VolunteerIn):
@@ -201,10 +204,14 @@ def log_volunteer(request, payload: VolunteerIn):
             description=payload.description,
         )
     except services.ActivityError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(201, _volunteer(entry))
 
 
-@router.get("/me/volunteer", response=list[VolunteerOut], summary="The caller's volunteer service")
+@router.get(
+    "/me/volunteer",
+    response={200: list[VolunteerOut], **errors(404)},
+    summary="The caller's volunteer service",
+)
 def my_volunteer(request):
     return [_volunteer(v) for v in services.volunteering_of(_own(request))[:200]]

@@ -7,9 +7,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema, Status
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
+from dj_learning.api_schema import MAX_INT, Id, Text, errors
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
 from dj_learning.uploads import serve_private
@@ -36,12 +37,19 @@ class StaffCertificateOut(CertificateOut):
     revoked_reason: str
 
 
-class Message(Schema):
-    detail: str
+class CertificateRevokeIn(Schema):
+    reason: Text
 
 
-class RevokeIn(Schema):
-    reason: str
+#: A PDF answer in the schema: a generated client reads it as bytes.
+PDF = {
+    "responses": {
+        200: {
+            "description": "The certificate as a PDF",
+            "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+        }
+    }
+}
 
 
 def _out(c):
@@ -69,7 +77,11 @@ def _staff_out(c):
     }
 
 
-@router.get("/me/certificates", response=list[CertificateOut], summary="The caller's certificates")
+@router.get(
+    "/me/certificates",
+    response={200: list[CertificateOut], **errors(404)},
+    summary="The caller's certificates",
+)
 def my_certificates(request):
     member = member_for(request.user)
     if member is None:
@@ -80,9 +92,10 @@ def my_certificates(request):
 @router.get(
     "/me/certificates/{int:certificate_id}/pdf",
     url_name="my_certificate_pdf",
+    openapi_extra=PDF,
     summary="The PDF of one of the caller's certificates (not a revoked one)",
 )
-def my_certificate_pdf(request, certificate_id: int):
+def my_certificate_pdf(request, certificate_id: Id):
     member = member_for(request.user)
     certificate = services.for_member(member).filter(pk=certificate_id).first() if member else None
     if certificate is None or certificate.status == certificate.Status.REVOKED:
@@ -98,15 +111,15 @@ def _staff(request):
 
 @router.get(
     "/certificates",
-    response=list[StaffCertificateOut],
+    response={200: list[StaffCertificateOut], **errors(403)},
     summary="For staff: the certificates of their units' members, newest first",
 )
 def staff_certificates(
     request,
-    status: str = "",
-    year: int | None = None,
-    rule: int | None = None,
-    offset: int = Query(0, ge=0),
+    status: Text = "",
+    year: int | None = Query(None, ge=1, le=9999),
+    rule: Id | None = None,
+    offset: int = Query(0, ge=0, le=MAX_INT),
     limit: int = Query(100, ge=1, le=500),
 ):
     rows = services.filter_list(_staff(request), status=status, year=year, rule=rule)
@@ -115,13 +128,13 @@ def staff_certificates(
 
 @router.post(
     "/certificates/{int:certificate_id}/revoke",
-    response={200: StaffCertificateOut, 409: Message},
+    response={200: StaffCertificateOut, **errors(403, 409)},
     summary="For staff with the admin role: revoke a certificate, with a reason",
 )
-def revoke(request, certificate_id: int, body: RevokeIn):
+def revoke(request, certificate_id: Id, body: CertificateRevokeIn):
     certificate = get_object_or_404(_staff(request), pk=certificate_id)
     try:
         services.revoke(request.user, certificate, body.reason)
     except services.CertificateError as error:
-        return Status(409, {"detail": str(error)})
-    return Status(200, _staff_out(certificate))
+        raise HttpError(409, str(error)) from None
+    return _staff_out(certificate)

@@ -5,6 +5,8 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 
+from dj_learning.api_schema import MAX_INT, Id
+
 from . import services
 from .models import Notification
 
@@ -21,7 +23,7 @@ class NotificationOut(Schema):
     read: bool
 
 
-class InboxOut(Schema):
+class NotificationInboxOut(Schema):
     unread: int
     count: int
     notifications: list[NotificationOut]
@@ -39,11 +41,13 @@ def _out(n):
     }
 
 
-@router.get("/me/notifications", response=InboxOut, summary="The caller's notifications")
+@router.get(
+    "/me/notifications", response=NotificationInboxOut, summary="The caller's notifications"
+)
 def my_notifications(
     request,
     unread_only: bool = False,
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_INT),
     limit: int = Query(50, ge=1, le=200),
 ):
     rows = services.inbox(request.user)
@@ -57,11 +61,11 @@ def my_notifications(
 
 
 @router.post(
-    "/me/notifications/{notification_id}/read",
+    "/me/notifications/{int:notification_id}/read",
     response={204: None},
     summary="Mark one of the caller's notifications read",
 )
-def read_one(request, notification_id: int):
+def read_one(request, notification_id: Id):
     get_object_or_404(Notification, pk=notification_id, user=request.user)
     services.mark_read(request.user, notification_id)
     return Status(204, None)

@@ -6,10 +6,11 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 from ninja.errors import HttpError
 from wagtail.log_actions import log
 
+from dj_learning.api_schema import Id, Text, errors
 from dj_learning.members.services import member_for
 
 from . import discussion, services
@@ -18,19 +19,15 @@ from .models import Poll
 router = Router(tags=["voice"])
 
 
-class Message(Schema):
-    detail: str
-
-
 class SuggestionIn(Schema):
-    title: str
-    text: str
-    category: int | None = None
+    title: Text
+    text: Text
+    category: Id | None = None
     show_name: bool = True
-    kind: str = "suggestion"
+    kind: Text = "suggestion"
 
 
-class ReplyOut(Schema):
+class SuggestionReplyOut(Schema):
     text: str
     created_at: datetime
 
@@ -48,11 +45,11 @@ class SuggestionOut(Schema):
 class SuggestionDetailOut(SuggestionOut):
     text: str
     sender: str
-    replies: list[ReplyOut]
+    replies: list[SuggestionReplyOut]
 
 
-class ReplyIn(Schema):
-    text: str
+class SuggestionReplyIn(Schema):
+    text: Text
     internal: bool = False
 
 
@@ -75,14 +72,18 @@ def _suggestion(s):
     }
 
 
+#: The status of a refused ``VoiceError`` by its code; any other refusal is a 409 (the
+#: rules of a valid request refuse it: an empty text, a closed discussion, ...).
+REFUSED = {"rate_limited": 429, "category": 404}
+
+
 def _refused(error):
-    status = 429 if error.code == "rate_limited" else 400
-    return Status(status, {"detail": error.message})
+    return HttpError(REFUSED.get(error.code, 409), error.message)
 
 
 @router.post(
     "/suggestions",
-    response={201: SuggestionOut, 400: Message, 429: Message},
+    response={201: SuggestionOut, **errors(404, 409, 429)},
     summary="Send a suggestion or complaint; answers with its id and tracking number",
 )
 def create_suggestion(request, payload: SuggestionIn):
@@ -97,22 +98,26 @@ def create_suggestion(request, payload: SuggestionIn):
             kind=payload.kind,
         )
     except services.VoiceError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(201, _suggestion(suggestion))
 
 
-@router.get("/suggestions", response=list[SuggestionOut], summary="The caller's suggestions")
+@router.get(
+    "/suggestions",
+    response={200: list[SuggestionOut], **errors(404)},
+    summary="The caller's suggestions",
+)
 def my_suggestions(request):
     return [_suggestion(s) for s in services.mine(_own(request))[:200]]
 
 
 @router.get(
-    "/suggestions/{suggestion_id}",
+    "/suggestions/{int:suggestion_id}",
     response=SuggestionDetailOut,
     summary="A suggestion with its replies: the caller's own, one published in their region, "
     "or, for staff, one of their subtree",
 )
-def get_suggestion(request, suggestion_id: int):
+def get_suggestion(request, suggestion_id: Id):
     member = member_for(request.user)
     suggestion = services.for_member(request.user, suggestion_id)
     if suggestion is None:
@@ -131,16 +136,16 @@ def get_suggestion(request, suggestion_id: int):
 
 
 @router.post(
-    "/suggestions/{suggestion_id}/reply",
-    response={201: ReplyOut, 400: Message},
+    "/suggestions/{int:suggestion_id}/reply",
+    response={201: SuggestionReplyOut, **errors(409)},
     summary="Staff of the suggestion's unit reply (or add an internal note)",
 )
-def reply_suggestion(request, suggestion_id: int, payload: ReplyIn):
+def reply_suggestion(request, suggestion_id: Id, payload: SuggestionReplyIn):
     suggestion = get_object_or_404(services.staff_queue(request.user), pk=suggestion_id)
     try:
         message = services.reply(suggestion, request.user, payload.text, internal=payload.internal)
     except services.VoiceError as error:
-        return _refused(error)
+        raise _refused(error) from None
     log(suggestion, "learning_voice.note" if payload.internal else "learning_voice.reply",
         user=request.user)  # fmt: skip
     return Status(201, {"text": message.text, "created_at": message.created_at})
@@ -158,57 +163,61 @@ class PollOut(Schema):
     voted: bool
 
 
-class OptionOut(Schema):
+class PollOptionOut(Schema):
     id: int
     text: str
 
 
-class QuestionOut(Schema):
+class PollQuestionOut(Schema):
     id: int
     text: str
     type: str
     required: bool
     max_choices: int | None
-    options: list[OptionOut]
+    options: list[PollOptionOut]
 
 
 class PollDetailOut(PollOut):
     description: str
     results: str
-    questions: list[QuestionOut]
+    questions: list[PollQuestionOut]
 
 
-class AnswerIn(Schema):
-    question: int
-    options: list[int] | None = None
-    rating: int | None = None
-    text: str | None = None
+class PollAnswerIn(Schema):
+    question: Id
+    options: list[Id] | None = None
+    rating: int | None = Field(None, ge=1, le=5)
+    text: Text | None = None
 
 
-class ResponseIn(Schema):
-    answers: list[AnswerIn]
+class PollResponseIn(Schema):
+    answers: list[PollAnswerIn]
 
 
-class BarOut(Schema):
+class PollThanksOut(Schema):
+    detail: str
+
+
+class PollBarOut(Schema):
     label: str
     count: int
     percent: float
 
 
-class QuestionResultOut(Schema):
+class PollQuestionResultOut(Schema):
     id: int
     text: str
     type: str
     respondents: int
-    bars: list[BarOut]
+    bars: list[PollBarOut]
     average: float | None
     texts: list[str]
 
 
-class ResultsOut(Schema):
+class PollResultsOut(Schema):
     id: int
     voters: int
-    questions: list[QuestionResultOut]
+    questions: list[PollQuestionResultOut]
 
 
 def _poll_out(poll, voted):
@@ -233,7 +242,11 @@ def _poll_for(request, poll_id):
     raise HttpError(404, _("Not found, or not yours to see."))
 
 
-@router.get("/polls", response=list[PollOut], summary="The polls open to the caller")
+@router.get(
+    "/polls",
+    response={200: list[PollOut], **errors(404)},
+    summary="The polls open to the caller",
+)
 def open_polls(request):
     member = _own(request)
     polls = list(services.open_polls_for(member)[:200])
@@ -241,8 +254,8 @@ def open_polls(request):
     return [_poll_out(p, p.pk in voted) for p in polls]
 
 
-@router.get("/polls/{poll_id}", response=PollDetailOut, summary="A poll with its questions")
-def get_poll(request, poll_id: int):
+@router.get("/polls/{int:poll_id}", response=PollDetailOut, summary="A poll with its questions")
+def get_poll(request, poll_id: Id):
     poll, member = _poll_for(request, poll_id)
     return {
         **_poll_out(poll, services.has_voted(member, poll)),
@@ -263,11 +276,11 @@ def get_poll(request, poll_id: int):
 
 
 @router.post(
-    "/polls/{poll_id}/responses",
-    response={201: Message, 400: Message, 403: Message, 409: Message},
+    "/polls/{int:poll_id}/responses",
+    response={201: PollThanksOut, **errors(403, 409)},
     summary="Answer a poll; a second response is refused with 409",
 )
-def respond(request, poll_id: int, payload: ResponseIn):
+def respond(request, poll_id: Id, payload: PollResponseIn):
     poll, member = _poll_for(request, poll_id)
     if member is None:
         raise HttpError(404, _("This account has no member record."))
@@ -275,22 +288,22 @@ def respond(request, poll_id: int, payload: ResponseIn):
     try:
         services.respond(member, poll, answers)
     except services.AlreadyVoted as error:
-        return Status(409, {"detail": error.message})
+        raise HttpError(409, error.message) from None
     except services.PollError as error:
-        status = 403 if error.code in ("audience", "closed") else 400
-        return Status(status, {"detail": error.message})
+        status = 403 if error.code in ("audience", "closed") else 409
+        raise HttpError(status, error.message) from None
     return Status(201, {"detail": _("Thank you: your answers are saved.")})
 
 
 @router.get(
-    "/polls/{poll_id}/results",
-    response={200: ResultsOut, 403: Message},
+    "/polls/{int:poll_id}/results",
+    response={200: PollResultsOut, **errors(403)},
     summary="A poll's results, when the poll shows them to the caller (staff always)",
 )
-def poll_results(request, poll_id: int):
+def poll_results(request, poll_id: Id):
     poll, member = _poll_for(request, poll_id)
     if not services.may_see_results(request.user, member, poll):
-        return Status(403, {"detail": _("The results of this poll are not shown to you now.")})
+        raise HttpError(403, _("The results of this poll are not shown to you now."))
     results = services.results(poll)
     return Status(
         200,
@@ -317,8 +330,8 @@ def poll_results(request, poll_id: int):
 
 
 class CommentIn(Schema):
-    text: str
-    parent: int | None = None
+    text: Text
+    parent: Id | None = None
 
 
 class CommentOut(Schema):
@@ -348,12 +361,12 @@ def _comment(comment, member):
 
 
 @router.get(
-    "/modules/{module_id}/comments",
+    "/modules/{int:module_id}/comments",
     response=list[CommentOut],
     summary="A module's comments, each thread's replies after it; hidden ones without text "
     "(their author sees the text and the reason)",
 )
-def module_comments(request, module_id: int):
+def module_comments(request, module_id: Id):
     from dj_learning.courses.models import ModulePage
 
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
@@ -366,11 +379,11 @@ def module_comments(request, module_id: int):
 
 
 @router.post(
-    "/modules/{module_id}/comments",
-    response={201: CommentOut, 400: Message, 429: Message},
+    "/modules/{int:module_id}/comments",
+    response={201: CommentOut, **errors(409, 429)},
     summary="Comment under a module, or reply to a comment (one level)",
 )
-def create_comment(request, module_id: int, payload: CommentIn):
+def create_comment(request, module_id: Id, payload: CommentIn):
     from dj_learning.courses.models import ModulePage
 
     from .models import Comment
@@ -383,5 +396,5 @@ def create_comment(request, module_id: int, payload: CommentIn):
     try:
         comment = discussion.post(member, module, payload.text, parent=parent)
     except services.VoiceError as error:
-        return _refused(error)
+        raise _refused(error) from None
     return Status(201, _comment(comment, member))
