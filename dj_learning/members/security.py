@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from csp.middleware import CSPMiddleware
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
@@ -78,14 +79,34 @@ def is_staff(user):
     return user.is_authenticated and (user.is_staff or scope.has_role(user))
 
 
+DEVICE_CACHE_KEY = "dj_learning:2fa-device:{}"
+
+
+def has_confirmed_device(user):
+    """Has ``user`` a confirmed second factor? Asked on every signed-in request, so the
+    answer is kept in Django's shared cache and dropped whenever one of their devices is
+    saved or deleted (``forget_devices``): no query per page."""
+    from django_otp import user_has_device
+
+    key = DEVICE_CACHE_KEY.format(user.pk)
+    has = cache.get(key)
+    if has is None:
+        has = user_has_device(user, confirmed=True)
+        cache.set(key, has, 24 * 3600)
+    return has
+
+
+def forget_devices(sender, instance, **kwargs):
+    """A device saved or deleted: its user's answer of ``has_confirmed_device`` goes."""
+    cache.delete(DEVICE_CACHE_KEY.format(instance.user_id))
+
+
 def needs_two_factor(user):
     """Must this user confirm a second factor? Superusers and holders of the roles in
     ``TWO_FACTOR_ROLES`` when it is set; anyone who enrolled a device, always."""
-    from django_otp import user_has_device
-
     if not user.is_authenticated:
         return False
-    if user_has_device(user, confirmed=True):
+    if has_confirmed_device(user):
         return True
     roles = settings.TWO_FACTOR_ROLES
     if not roles:
