@@ -158,24 +158,24 @@ class PollOut(Schema):
     voted: bool
 
 
-class OptionOut(Schema):
+class PollOptionOut(Schema):
     id: int
     text: str
 
 
-class QuestionOut(Schema):
+class PollQuestionOut(Schema):
     id: int
     text: str
     type: str
     required: bool
     max_choices: int | None
-    options: list[OptionOut]
+    options: list[PollOptionOut]
 
 
 class PollDetailOut(PollOut):
     description: str
     results: str
-    questions: list[QuestionOut]
+    questions: list[PollQuestionOut]
 
 
 class AnswerIn(Schema):
