@@ -51,6 +51,8 @@ STAFF_OVER = frozenset({"reviewer", "rreviewer", "admin"})
 #: Everyone who holds a staff role somewhere (and the superuser).
 ANY_STAFF = frozenset({"clerk2", "reviewer", "rreviewer", "admin"})
 NOBODY = frozenset()
+#: Members of the member's branch (the branch reviewer is one).
+BRANCH = frozenset({"member", "peer", "reviewer"})
 
 
 @dataclass(frozen=True)
@@ -181,6 +183,7 @@ MATRIX = {
     "dj_learning:points_leaderboard": get(MEMBERS),
     "dj_learning:points_hide": post(MEMBERS),
     "dj_learning:rewards_catalog": get(MEMBERS),
+    "dj_learning:rewards_confirm": get(MEMBERS - {"far"}, item_id="item"),
     "dj_learning:rewards_redeem": post(
         MEMBERS - {"far"}, item_id="item", refused_text="not available to you"
     ),
@@ -216,6 +219,128 @@ MATRIX = {
     "learning_points_awards:index_results": get({"admin"}),
     "learning_points_awards:add": get({"admin"}),
     "learning_points_awards:detail": get({"admin"}, pk="award"),
+    "learning_points_awards:progress": get({"admin"}, pk="award"),
+    # -- certificates -----------------------------------------------------------------
+    "dj_learning:certificates": get(SIGNED_IN),
+    "dj_learning:certificate_pdf": get({"member"} | STAFF_OVER, pk="certificate"),
+    "dj_learning_api:my_certificates": get(MEMBERS),
+    "dj_learning_api:my_certificate_pdf": get({"member"}, certificate_id="certificate"),
+    "dj_learning_api:staff_certificates": get(ANY_STAFF),
+    # Revoking takes the admin role over the member's unit.
+    "dj_learning_api:revoke": post({"admin"}, {"reason": "错发"},
+        refused_text="outside your units", certificate_id="certificate"),
+    "learning_certificates:index": get(ANY_STAFF),
+    "learning_certificates:index_results": get(ANY_STAFF),
+    "learning_certificates:detail": get(STAFF_OVER, pk="certificate"),
+    "learning_certificates:issue": get({"admin"}),
+    "learning_certificates:zip": get(ANY_STAFF),
+    "learning_certificates:zip_download": get(STAFF_OVER, pk="certificate_batch"),
+    "learning_certificate_templates:index": get({"admin"}),
+    "learning_certificate_templates:index_results": get({"admin"}),
+    "learning_certificate_templates:add": get({"admin"}),
+    "learning_certificate_templates:edit": get({"admin"}, pk="certificate_template"),
+    "learning_certificate_templates:history": get({"admin"}, pk="certificate_template"),
+    "learning_certificate_templates:history_results": get({"admin"}, pk="certificate_template"),
+    "learning_certificate_templates:preview": post({"admin"}),
+    "learning_certificate_rules:index": get({"admin"}),
+    "learning_certificate_rules:index_results": get({"admin"}),
+    "learning_certificate_rules:add": get({"admin"}),
+    "learning_certificate_rules:edit": get({"admin"}, pk="issuing_rule"),
+    "learning_certificate_rules:delete": get({"admin"}, pk="issuing_rule"),
+    "learning_certificate_rules:history": get({"admin"}, pk="issuing_rule"),
+    "learning_certificate_rules:history_results": get({"admin"}, pk="issuing_rule"),
+    # -- activities -------------------------------------------------------------------
+    "dj_learning:activities": get(MEMBERS),
+    "dj_learning:activity": get(BRANCH, pk="activity"),
+    "dj_learning:activity_checkin": get(BRANCH, pk="activity"),
+    "dj_learning:activity_signup": post(BRANCH, pk="activity"),
+    "dj_learning:activity_cancel": post(BRANCH, pk="activity"),
+    "dj_learning:activity_screen": get(STAFF_OVER, pk="activity"),
+    "dj_learning:activity_screen_state": get(STAFF_OVER, pk="activity"),
+    "dj_learning:daily_sign_in": post(MEMBERS),
+    "dj_learning:volunteer": get(MEMBERS),
+    "dj_learning:volunteer_proof": get({"member"} | STAFF_OVER, pk="volunteering"),
+    "dj_learning:lobby_board": get(EVERYONE, token="lobby_screen"),  # its secret link
+    "dj_learning_api:my_activities": get(MEMBERS),
+    "dj_learning_api:signup": post(BRANCH, activity_id="activity"),
+    "dj_learning_api:current_code": get(STAFF_OVER, activity_id="activity"),
+    "dj_learning_api:checkin": post(BRANCH, {"code": "000000"}, activity_id="activity"),
+    "dj_learning_api:daily_sign_in": post(MEMBERS),
+    "dj_learning_api:log_volunteer": post(MEMBERS, {"date": "2026-07-01", "hours": "2", "description": "义务劳动"}),
+    "dj_learning_api:my_volunteer": get(MEMBERS),
+    "learning_activities:index": get(ANY_STAFF),
+    "learning_activities:index_results": get(ANY_STAFF),
+    "learning_activities:add": get(ANY_STAFF),
+    "learning_activities:edit": get(STAFF_OVER, pk="activity"),
+    "learning_activities:delete": get(STAFF_OVER, pk="activity"),
+    "learning_activities:history": get(STAFF_OVER, pk="activity"),
+    "learning_activities:history_results": get(STAFF_OVER, pk="activity"),
+    "learning_activities:attendance": get(STAFF_OVER, pk="activity"),
+    "learning_activities:attendance_export": get(STAFF_OVER, pk="activity"),
+    "learning_activities:mark": post(STAFF_OVER, pk="activity"),
+    "learning_activities:credit": post(STAFF_OVER, pk="activity"),
+    "learning_volunteering:index": get(ANY_STAFF),
+    "learning_volunteering:index_results": get(ANY_STAFF),
+    "learning_volunteering:decide": post(STAFF_OVER, {"decision": "approve"}, pk="volunteering"),
+    "learning_volunteering:proof": get(STAFF_OVER, pk="volunteering"),
+    "learning_lobby_screens:index": get(ANY_STAFF),
+    "learning_lobby_screens:index_results": get(ANY_STAFF),
+    "learning_lobby_screens:add": get(ANY_STAFF),
+    "learning_lobby_screens:edit": get(STAFF_OVER, pk="lobby_screen"),
+    "learning_lobby_screens:history": get(STAFF_OVER, pk="lobby_screen"),
+    "learning_lobby_screens:history_results": get(STAFF_OVER, pk="lobby_screen"),
+    # -- notifications ----------------------------------------------------------------
+    "dj_learning:notifications": get(SIGNED_IN),
+    "dj_learning:notification_read": post({"member"}, pk="notification"),
+    "dj_learning:notifications_read_all": post(SIGNED_IN),
+    "dj_learning:notification_preferences": post(SIGNED_IN),
+    "dj_learning_api:my_notifications": get(SIGNED_IN),
+    "dj_learning_api:read_one": post({"member"}, notification_id="notification"),
+    "dj_learning_api:read_all": post(SIGNED_IN),
+    # -- voice ------------------------------------------------------------------------
+    "dj_learning:suggestions": get(MEMBERS),
+    "dj_learning:suggestions_published": get(MEMBERS),
+    "dj_learning:suggestion": get({"member"}, pk="suggestion"),
+    "dj_learning:suggestion_publish": post({"member"}, pk="suggestion"),
+    "dj_learning:suggestion_attachment": get({"member"} | STAFF_OVER, pk="suggestion"),
+    "dj_learning:polls": get(MEMBERS),
+    "dj_learning:poll": get(BRANCH, pk="poll"),
+    "dj_learning:discussion": get(SIGNED_IN, pk="module"),
+    "dj_learning:discussion_switch": post({"editor", "admin"}, pk="module"),
+    # Moderators: staff over the author, and the editors of the course.
+    "dj_learning:comment_action": post(STAFF_OVER | {"editor"}, {"action": "hide", "reason": "跑题"},
+        pk="comment"),
+    "dj_learning_api:create_suggestion": post(MEMBERS, {"title": "建议", "text": "多开党课"}),
+    "dj_learning_api:my_suggestions": get(MEMBERS),
+    "dj_learning_api:get_suggestion": get({"member"} | STAFF_OVER, suggestion_id="suggestion"),
+    "dj_learning_api:reply_suggestion": post(STAFF_OVER, {"text": "收到"}, suggestion_id="suggestion"),
+    "dj_learning_api:open_polls": get(MEMBERS),
+    "dj_learning_api:get_poll": get(BRANCH | STAFF_OVER, poll_id="poll"),
+    "dj_learning_api:respond": post(BRANCH, {"answers": []}, poll_id="poll"),
+    "dj_learning_api:poll_results": get(STAFF_OVER, poll_id="poll"),
+    "dj_learning_api:module_comments": get(SIGNED_IN, module_id="module"),
+    "dj_learning_api:create_comment": post(MEMBERS, {"text": "说得好"}, module_id="module"),
+    "dj_learning_api:unknown": get(NOBODY),  # an address no route takes: a 404
+    "learning_voice_suggestions:index": get(ANY_STAFF),
+    "learning_voice_suggestions:index_results": get(ANY_STAFF),
+    "learning_voice_suggestions:summary": get(ANY_STAFF),
+    "learning_voice_suggestions:detail": get(STAFF_OVER, pk="suggestion"),
+    "learning_voice_suggestions:act": post(STAFF_OVER, {"action": "reply", "text": "收到"}, pk="suggestion"),
+    "learning_voice_suggestions:attachment": get(STAFF_OVER, pk="suggestion"),
+    "learning_voice_categories:index": get({"admin"}),
+    "learning_voice_categories:index_results": get({"admin"}),
+    "learning_voice_categories:add": get({"admin"}),
+    "learning_voice_categories:edit": get({"admin"}, pk="suggestion_category"),
+    "learning_voice_categories:delete": get({"admin"}, pk="suggestion_category"),
+    "learning_voice_comments:index": get(ANY_STAFF),
+    "learning_voice_comments:index_results": get(ANY_STAFF),
+    "learning_voice_polls:index": get(ANY_STAFF),
+    "learning_voice_polls:index_results": get(ANY_STAFF),
+    "learning_voice_polls:add": get(ANY_STAFF),
+    "learning_voice_polls:edit": get(STAFF_OVER, pk="poll"),
+    "learning_voice_polls:history": get(STAFF_OVER, pk="poll"),
+    "learning_voice_polls:history_results": get(STAFF_OVER, pk="poll"),
+    "learning_voice_polls:results": get(STAFF_OVER, pk="poll"),
     # -- themes and embeds ------------------------------------------------------------
     # Without ?model= it is a 404 for all; its permissions are tested in test_themes.py.
     "learning_theme_preview": post(NOBODY),
@@ -388,12 +513,120 @@ class Objects:
             requested_by=get_user_model().objects.get(username="reviewer"),
         )
 
+    # -- certificates, activities, notifications, voice --
+
+    def make_certificate_template(self):
+        from dj_learning.certificates.models import CertificateTemplate
+
+        return CertificateTemplate.objects.create(
+            unit=self.unit.get_parent(),
+            name="荣誉证书",
+            title="荣誉证书",
+            body="{name}同志学习优秀。",
+            issuer="中共一区委员会组织部",
+            number_prefix="YQ",
+        )
+
+    def make_issuing_rule(self):
+        from dj_learning.certificates.models import IssuingRule
+
+        return IssuingRule.objects.create(
+            unit=self.unit, name="达标", template=self.make_certificate_template(), trigger="plan"
+        )
+
+    def make_certificate(self):
+        from django.core.files.base import ContentFile
+
+        from dj_learning.certificates import services
+
+        certificate = services.issue(self.member, self.make_certificate_template(), key="matrix")[0]
+        certificate.pdf.save("c.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+        return certificate
+
+    def make_certificate_batch(self):
+        from django.core.files.base import ContentFile
+
+        from dj_learning.certificates.models import CertificateBatch
+
+        batch = CertificateBatch.objects.create(
+            unit=self.unit,
+            requested_by=get_user_model().objects.get(username="reviewer"),
+            status=CertificateBatch.Status.DONE,
+        )
+        batch.archive.save("certificates.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+        return batch
+
+    def make_activity(self):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from dj_learning.activities.models import Activity
+
+        now = timezone.now()
+        return Activity.objects.create(
+            unit=self.unit,
+            title="主题党日",
+            place="会议室",
+            starts_at=now + timedelta(days=1),
+            ends_at=now + timedelta(days=1, hours=2),
+            signup=True,
+        )
+
+    def make_volunteering(self):
+        from datetime import timedelta
+
+        from django.core.files.base import ContentFile
+        from django.utils import timezone
+
+        from dj_learning.activities import services
+
+        return services.log_volunteering(
+            self.member,
+            date=timezone.localdate() - timedelta(days=1),
+            hours=2,
+            description="义务劳动",
+            proof=ContentFile(b"%PDF-1.4\n%%EOF\n", name="v.pdf"),
+        )
+
+    def make_lobby_screen(self):
+        from dj_learning.activities.models import LobbyScreen
+
+        return LobbyScreen.objects.create(unit=self.unit, name="大厅")
+
+    def make_notification(self):
+        from dj_learning.notifications.models import Notification
+
+        return Notification.objects.create(user=self.member.user, kind="test", title="通知")
+
+    def make_suggestion(self):
+        from django.core.files.base import ContentFile
+
+        suggestion = factories.suggestion(self.member)
+        suggestion.attachment.save("s.pdf", ContentFile(b"%PDF-1.4\n%%EOF\n"))
+        return suggestion
+
+    def make_suggestion_category(self):
+        from dj_learning.voice.models import SuggestionCategory
+
+        return SuggestionCategory.objects.create(unit=self.unit, name="学习")
+
+    def make_poll(self):
+        return factories.poll(unit=self.unit)
+
+    def make_comment(self):
+        from dj_learning.voice.models import Comment
+
+        return Comment.objects.create(module=self.make_module(), member=self.member, text="说得好")
+
 
 def url_for(name, row, objects):
     kwargs = {}
     for key, what in row.kwargs.items():
         if key == "code":
             kwargs[key] = objects.code()
+        elif key == "token" and what != "token":
+            kwargs[key] = getattr(objects, f"make_{what}")().token
         elif key in ("fmt", "name") or what in ("uid", "token"):
             kwargs[key] = what
         else:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -31,7 +32,8 @@ def inbox(request):
 @login_required
 def read(request, pk):
     """Mark one read, then follow its link (a path on this site) or back to the inbox."""
-    services.mark_read(request.user, pk)
+    if not services.mark_read(request.user, pk):
+        raise Http404  # not theirs: as for a missing one
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect(target)
