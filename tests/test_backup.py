@@ -69,7 +69,7 @@ class Site:
 def _populated(site):
     site.manage("migrate", "--no-input")
     site.manage("learning_demo", "--without-courses")  # the org tree, accounts, points
-    (site.private / "learning" / "proofs").mkdir(parents=True)
+    (site.private / "learning" / "proofs").mkdir(parents=True, exist_ok=True)
     (site.private / "learning" / "proofs" / "sheet.pdf").write_bytes(b"%PDF-1.4 proof\n%%EOF\n")
     (site.media / "original_images").mkdir(parents=True, exist_ok=True)
     (site.media / "original_images" / "logo.png").write_bytes(b"\x89PNG logo")
@@ -152,7 +152,7 @@ def small_archive(tmp_path_factory):
     site = Site(tmp_path, "a", f"sqlite:///{tmp_path}/a.sqlite3")
     site.manage("migrate", "--no-input")
     site.manage("learning_demo", "--without-courses")
-    (site.private / "proof.pdf").parent.mkdir(parents=True)
+    (site.private / "proof.pdf").parent.mkdir(parents=True, exist_ok=True)
     (site.private / "proof.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
     return _backup(site, tmp_path / "backups")
 

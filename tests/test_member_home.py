@@ -26,7 +26,7 @@ def _parts(html):
 def test_the_home_shows_the_members_parts_in_order(demo_courses, client):
     assert client.login(username="member", password=PASSWORD)
     html = client.get("/").content.decode()
-    assert _parts(html) == ["my-study", "quizzes-due", "points", "notices"]
+    assert _parts(html) == ["my-study", "quizzes-due", "points", "upcoming-activities", "notices"]
     assert 'data-testid="required-credits"' in html  # the year's progress against the plan
     assert "新发展理念 · 随堂测验" in html  # the module quiz still to pass
     assert re.search(r'data-testid="home-points-balance">\d+<', html)

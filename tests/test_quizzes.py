@@ -480,8 +480,13 @@ def test_submitting_and_grading_costs_a_fixed_number_of_queries(
 # Grading: savepoint, lock the attempt, insert the answers, update the attempt, release.
 # After commit, for a pass: claim the announcement, read the attempt with quiz and member;
 # and when the points app is installed (as in cms_site) it hears quiz_passed: the member's
-# rules for passing a quiz and for full marks (none here, so nothing is written).
-SUBMIT_QUERIES = 7 + (2 if apps.is_installed("dj_learning.rewards") else 0)
+# rules for passing a quiz and for full marks (none here, so nothing is written); and when
+# certificates is installed, whether an exam rule could apply (none here: no job queued).
+SUBMIT_QUERIES = (
+    7
+    + (2 if apps.is_installed("dj_learning.rewards") else 0)
+    + (1 if apps.is_installed("dj_learning.certificates") else 0)
+)
 
 
 # -- Concurrency (PostgreSQL) ---------------------------------------------------------------
