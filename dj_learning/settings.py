@@ -49,6 +49,12 @@ NEEDS = [
     "treebeard",
     "django_q",
     "ninja",  # serves the API docs page's assets locally
+    # Sign-in limits, two-factor sign-in and the Content-Security-Policy (docs/security.md).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "csp",
 ]
 
 # Middleware the package needs, each placed right after the first of the
@@ -64,13 +70,23 @@ MIDDLEWARE_AFTER = [
         "dj_learning.middleware.MemberLanguageMiddleware",
         ["django.middleware.locale.LocaleMiddleware"],
     ),
-    # Sign-in limits, two-factor and content security policy middleware go here.
+    (
+        "django_otp.middleware.OTPMiddleware",
+        ["django.contrib.auth.middleware.AuthenticationMiddleware"],
+    ),
+    ("dj_learning.members.security.TwoFactorMiddleware", ["django_otp.middleware.OTPMiddleware"]),
+    (
+        "dj_learning.members.security.ContentSecurityPolicyMiddleware",
+        ["django.middleware.clickjacking.XFrameOptionsMiddleware"],
+    ),
+    # Last: turns a sign-in refused for too many failures into the lockout page.
+    ("axes.middleware.AxesMiddleware", []),
 ]
 
 # Defaults that belong to sign-in, left to the host when it excludes the members app.
 SIGN_IN_SETTINGS = {"AUTHENTICATION_BACKENDS", "LOGIN_URL", "LOGIN_REDIRECT_URL"}
 
-CONTEXT_PROCESSORS = ["dj_learning.context_processors.learning"]
+CONTEXT_PROCESSORS = ["dj_learning.context_processors.learning", "csp.context_processors.nonce"]
 
 # Apps whose AppConfig sets a label other than the last part of their name
 # (the package's own apps are "learning_<name>", see label()).
@@ -86,8 +102,44 @@ def defaults(namespace):
     An app that needs a Django setting (sign-in limits, two-factor, a content
     security policy) adds its default here; the host's own value always wins.
     """
+    from datetime import timedelta
+
+    from csp.constants import NONCE
+
     return {
-        "AUTHENTICATION_BACKENDS": ["dj_learning.members.backends.MemberNumberBackend"],
+        "AUTHENTICATION_BACKENDS": [
+            "dj_learning.members.backends.LockoutBackend",
+            "dj_learning.members.backends.MemberNumberBackend",
+        ],
+        # Sign-in lockout (django-axes), counted in the database (docs/security.md).
+        "AXES_FAILURE_LIMIT": 10,
+        "AXES_COOLOFF_TIME": timedelta(minutes=30),
+        "AXES_LOCKOUT_PARAMETERS": ["username", "ip_address"],
+        "AXES_RESET_ON_SUCCESS": True,
+        "AXES_HANDLER": "axes.handlers.database.AxesDatabaseHandler",
+        "AXES_LOCKOUT_CALLABLE": "dj_learning.members.security.lockout_response",
+        "AXES_USERNAME_CALLABLE": "dj_learning.members.security.lockout_username",
+        "AXES_VERBOSE": False,
+        "OTP_TOTP_ISSUER": site_name(namespace),
+        "CONTENT_SECURITY_POLICY": {
+            "DIRECTIVES": {
+                "default-src": ["'self'"],
+                "script-src": ["'self'", NONCE],
+                "style-src": ["'self'", NONCE],
+                "img-src": ["'self'", "data:", "blob:"],
+                "font-src": ["'self'", "data:"],
+                "connect-src": ["'self'"],
+                "media-src": ["'self'", "blob:"],
+                "frame-src": ["'self'", "https:"],
+                "object-src": ["'none'"],
+                "base-uri": ["'self'"],
+                "form-action": ["'self'"],
+                "frame-ancestors": ["'self'"],
+            },
+        },
+        "WAGTAILDOCS_SERVE_METHOD": "serve_view",
+        "WAGTAILIMAGES_IMAGE_FORM_BASE": "dj_learning.uploads.CheckedImageForm",
+        "WAGTAILIMAGES_MAX_IMAGE_PIXELS": 40_000_000,
         "LOGIN_URL": "dj_learning:login",
         "LOGIN_REDIRECT_URL": "dj_learning:my_study",
         "LOGOUT_REDIRECT_URL": "/",
@@ -186,10 +238,17 @@ def _add_context_processors(namespace):
 
 
 def _add_backend(namespace):
-    backend = "dj_learning.members.backends.MemberNumberBackend"
     backends = namespace.get("AUTHENTICATION_BACKENDS")
-    if backends is None or backend in backends:
-        return  # the default (only this backend) applies, or it is there
-    # MemberNumberBackend is a ModelBackend that also takes member numbers: it
-    # goes first, and the host's own backends stay as they are, after it.
-    namespace["AUTHENTICATION_BACKENDS"] = [backend, *backends]
+    if backends is None:
+        return  # the defaults apply
+    # MemberNumberBackend is a ModelBackend that also takes member numbers: it goes
+    # first, after django-axes' LockoutBackend (which refuses locked-out sign-ins); the
+    # host's own backends stay as they are, after them.
+    ours = [
+        "dj_learning.members.backends.LockoutBackend",
+        "dj_learning.members.backends.MemberNumberBackend",
+    ]
+    namespace["AUTHENTICATION_BACKENDS"] = [
+        *ours,
+        *(backend for backend in backends if backend not in ours),
+    ]

@@ -116,12 +116,25 @@ def test_configure_puts_the_locale_middleware_after_sessions_and_ours_after_it()
     session = middleware.index("django.contrib.sessions.middleware.SessionMiddleware")
     assert middleware[session + 1] == "django.middleware.locale.LocaleMiddleware"
     assert middleware[session + 2] == "dj_learning.middleware.MemberLanguageMiddleware"
-    assert middleware[-1] == "wagtail.contrib.redirects.middleware.RedirectMiddleware"
+    # The host's last middleware stays in place; django-axes' lockout page comes after it.
+    assert middleware[-2:] == [
+        "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+        "axes.middleware.AxesMiddleware",
+    ]
+    auth = middleware.index("django.contrib.auth.middleware.AuthenticationMiddleware")
+    assert middleware[auth + 1 : auth + 3] == [
+        "django_otp.middleware.OTPMiddleware",
+        "dj_learning.members.security.TwoFactorMiddleware",
+    ]
 
 
 def test_configure_sets_safe_defaults():
     host = configure(wagtail_start_settings())
-    assert host["AUTHENTICATION_BACKENDS"] == ["dj_learning.members.backends.MemberNumberBackend"]
+    assert host["AUTHENTICATION_BACKENDS"] == [
+        "dj_learning.members.backends.LockoutBackend",  # django-axes first
+        "dj_learning.members.backends.MemberNumberBackend",
+    ]
+    assert host["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]["object-src"] == ["'none'"]
     assert host["LOGIN_URL"] == "dj_learning:login"
     assert host["LOGIN_REDIRECT_URL"] == "dj_learning:my_study"
     assert host["Q_CLUSTER"]["name"] == "host-region"  # after WAGTAIL_SITE_NAME
@@ -143,8 +156,9 @@ def test_configure_never_overwrites_a_host_value():
     assert host["LOGIN_REDIRECT_URL"] == "/welcome/"
     assert host["LOGIN_URL"] == "/sso/login/"
     assert host["Q_CLUSTER"] == {"name": "ours", "redis": "redis://cache:6379/1"}
-    # Member numbers sign in too; the host's own backend stays.
+    # Lockouts hold and member numbers sign in too; the host's own backend stays.
     assert host["AUTHENTICATION_BACKENDS"] == [
+        "dj_learning.members.backends.LockoutBackend",
         "dj_learning.members.backends.MemberNumberBackend",
         "sso.backends.SSOBackend",
     ]
