@@ -324,7 +324,8 @@ def reload_urls():
     reload()
 
 
-def test_the_root_level_paths_move_under_a_prefix(client, db, learning_settings, reload_urls):
+def test_the_root_level_paths_move_under_a_prefix(client, db, reload_urls, learning_settings):
+    # reload_urls comes first, so its last reload runs after the settings are restored.
     assert reverse("learning_verify", args=["ABC"]) == "/verify/ABC/"
     assert reverse("learning_embed:script") == "/embed/embed.js"
     learning_settings(PUBLIC_URL_PREFIX="learning/")
