@@ -91,4 +91,7 @@ def page(browser, request):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
     context.close()
-    assert violations == [], "Content-Security-Policy violations:\n" + "\n".join(violations)
+    # A frame refused by frame-ancestors is the policy doing its work (an embed on an
+    # origin its region does not list); every other violation fails the test.
+    unexpected = [v for v in violations if "frame-ancestors" not in v]
+    assert unexpected == [], "Content-Security-Policy violations:\n" + "\n".join(unexpected)

@@ -21,9 +21,9 @@ def test_after_sign_in_the_home_shows_the_members_parts(demo_courses, live_serve
     home = page.get_by_test_id("member-home")
     expect(home).to_be_visible()
     parts = home.locator("[data-part]")
-    expect(parts).to_have_count(4)
+    expect(parts).to_have_count(5)
     assert [p.get_attribute("data-part") for p in parts.all()] == [
-        "my-study", "quizzes-due", "points", "notices",
+        "my-study", "quizzes-due", "points", "upcoming-activities", "notices",
     ]  # fmt: skip
     expect(page.get_by_test_id("home-part-my-study")).to_contain_text("我的学习")
     expect(page.get_by_test_id("required-credits")).to_have_text("2 / 6.50")

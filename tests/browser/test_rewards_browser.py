@@ -32,19 +32,19 @@ def test_member_redeems_an_item_and_sees_balance_and_stock_drop(region1_here, li
     expect(page.get_by_test_id("points-history")).to_contain_text("参加活动签到 主题党日")
     page.get_by_role("link", name="积分兑换").click()
     card = page.locator(f'[data-testid="catalog-item"][data-item="{item.pk}"]')
-    expect(page.get_by_test_id("points-balance")).to_have_text("87")
+    expect(page.get_by_test_id("points-balance")).to_have_text("97")
     expect(card.get_by_test_id("item-stock")).to_have_text("20")
     card.get_by_test_id("redeem").click()
     # A second step, no JavaScript needed: the cost and the balance after.
     expect(page.get_by_test_id("confirm-cost")).to_have_text("50")
-    expect(page.get_by_test_id("confirm-after")).to_have_text("35")
+    expect(page.get_by_test_id("confirm-after")).to_have_text("45")
     assert not Redemption.objects.exists()
     page.get_by_test_id("confirm-redeem-button").click()
     code = Redemption.objects.get(member__user__username="member").code
     expect(page.get_by_test_id("pickup-code")).to_have_text(code)
     expect(page.locator(".djl-messages")).to_contain_text(re.compile(f"取货码.*{code}"))
     page.get_by_role("link", name="积分兑换").click()
-    expect(page.get_by_test_id("points-balance")).to_have_text("37")
+    expect(page.get_by_test_id("points-balance")).to_have_text("47")
     expect(card.get_by_test_id("item-stock")).to_have_text("19")
 
 
@@ -88,7 +88,7 @@ def test_the_confirmation_step_works_without_javascript(region1_here, live_serve
     page.locator(f'[data-testid="catalog-item"][data-item="{item.pk}"]').get_by_test_id(
         "redeem"
     ).click()
-    expect(page.get_by_test_id("confirm-balance")).to_have_text("85")
+    expect(page.get_by_test_id("confirm-balance")).to_have_text("95")
     page.get_by_test_id("cancel-redeem").click()
     expect(page.get_by_test_id("catalog")).to_be_visible()
     assert not Redemption.objects.exists()
