@@ -116,7 +116,15 @@ def session_cookies(users):
     from django.contrib.sessions.models import Session
     from django.utils import timezone
     from django.utils.crypto import get_random_string
+    from django.utils.module_loading import import_string
 
+    # The backend a password sign-in stores: the first that can load a user (django-axes'
+    # LockoutBackend, first in the list, only refuses locked-out sign-ins).
+    backend = next(
+        path
+        for path in settings.AUTHENTICATION_BACKENDS
+        if hasattr(import_string(path), "get_user")
+    )
     store, expires = SessionStore(), timezone.now() + timedelta(days=1)
     rows = [
         Session(
@@ -124,7 +132,7 @@ def session_cookies(users):
             session_data=store.encode(
                 {
                     SESSION_KEY: str(user.pk),
-                    BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                    BACKEND_SESSION_KEY: backend,
                     HASH_SESSION_KEY: user.get_session_auth_hash(),
                 }
             ),
