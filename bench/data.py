@@ -63,12 +63,14 @@ def member_pool(unit, course, count):
         for module in course.get_children().live().specific().order_by("path")
     ]
     password = make_password(factories.PASSWORD)  # once, for every account
+    # Several scenarios make pools in one bench database: each numbers on from the last.
+    first = User.objects.filter(username__startswith="pool-").count()
     users = User.objects.bulk_create(
-        User(username=f"pool-{n:05d}", password=password) for n in range(count)
+        User(username=f"pool-{n:05d}", password=password) for n in range(first, first + count)
     )
     members = Member.objects.bulk_create(
         Member(user=user, member_number=f"P{n:07d}", name=f"党员{n}", unit=unit)
-        for n, user in enumerate(users)
+        for n, user in enumerate(users, start=first)
     )
     CourseEnrollment.objects.bulk_create(
         CourseEnrollment(member=member, course=course) for member in members

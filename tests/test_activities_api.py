@@ -1,14 +1,17 @@
 """The activities API: upcoming, sign-up, the organizer's code, check-in, daily sign-in,
 volunteer service; refusals with their status and message."""
 
+import io
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 
 from dj_learning.activities import services
-from dj_learning.activities.models import Activity, Attendance
+from dj_learning.activities.models import Activity, Attendance, Volunteering
 from dj_learning.orgs.models import StaffRole
 from dj_learning.rewards.models import Action
 from dj_learning.test import factories
@@ -134,3 +137,59 @@ def test_volunteer_log_and_list(client, setup, get_token):
         ("社区清扫", Decimal("2.5"), "pending")
     ]
     assert api(client, get_token, "li", "get", "/me/volunteer").json() == []
+
+
+def _photo():
+    out = io.BytesIO()
+    Image.new("RGB", (60, 40), (200, 16, 46)).save(out, "PNG")
+    return SimpleUploadedFile("清扫.png", out.getvalue(), content_type="image/png")
+
+
+def _attach(client, get_token, username, pk, upload):
+    return client.post(
+        f"/api/v1/me/volunteer/{pk}/proof",
+        {"proof": upload},
+        HTTP_AUTHORIZATION=f"Bearer {get_token(username, factories.PASSWORD)}",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_volunteer_proof_is_checked_kept_private_and_only_for_the_own_pending_entry(
+    client, setup, get_token
+):
+    made = api(
+        client,
+        get_token,
+        "wang",
+        "post",
+        "/me/volunteer",
+        data={"date": f"{timezone.localdate()}", "hours": "2", "description": "社区清扫"},
+    ).json()
+    assert made["has_proof"] is False
+
+    fake = SimpleUploadedFile("proof.png", b"MZ\x90\x00 not an image", content_type="image/png")
+    refused = _attach(client, get_token, "wang", made["id"], fake)
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["loc"] == ["body", "proof"]
+    assert refused.json()["errors"][0]["msg"] == (
+        "This file is not an image (JPEG, PNG, GIF, WebP) or a PDF; its content does not match."
+    )
+    assert not Volunteering.objects.get(pk=made["id"]).proof
+
+    # Another member's entry is not found; the member's own gets the proof, renamed.
+    assert _attach(client, get_token, "li", made["id"], _photo()).status_code == 404
+    attached = _attach(client, get_token, "wang", made["id"], _photo())
+    assert (attached.status_code, attached.json()["has_proof"]) == (200, True)
+    entry = Volunteering.objects.get(pk=made["id"])
+    assert "清扫" not in entry.proof.name and entry.proof.name.endswith(".png")
+    with entry.proof.open("rb") as stored:
+        assert Image.open(stored).size == (60, 40)
+
+    # Once the branch has reviewed it, the proof stays as the reviewer saw it.
+    Volunteering.objects.filter(pk=entry.pk).update(status=Volunteering.Status.APPLIED)
+    late = _attach(client, get_token, "wang", made["id"], _photo())
+    assert (late.status_code, late.json()) == (
+        409,
+        {"detail": "This entry has been reviewed: its proof can no longer change."},
+    )
+    assert Volunteering.objects.get(pk=entry.pk).proof.name == entry.proof.name

@@ -4,11 +4,14 @@ current code, daily sign-in and volunteer service. Thin: each calls a service.""
 from datetime import date, datetime
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as UploadRefused
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from ninja import Router, Schema, Status
-from ninja.errors import HttpError
+from ninja import File, Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
+from ninja.files import UploadedFile
 
+from dj_learning import uploads
 from dj_learning.api_schema import Id, Text, errors
 from dj_learning.members.services import member_for
 
@@ -71,6 +74,7 @@ class VolunteerOut(Schema):
     hours: Decimal
     description: str
     status: str
+    has_proof: bool
 
 
 def _own(request):
@@ -187,6 +191,7 @@ def _volunteer(v):
         "hours": v.hours,
         "description": v.description,
         "status": v.status,
+        "has_proof": bool(v.proof),
     }
 
 
@@ -215,3 +220,23 @@ def log_volunteer(request, payload: VolunteerIn):
 )
 def my_volunteer(request):
     return [_volunteer(v) for v in services.volunteering_of(_own(request))[:200]]
+
+
+@router.post(
+    "/me/volunteer/{int:volunteering_id}/proof",
+    response={200: VolunteerOut, **errors(409)},
+    summary="Attach a photo or proof (an image or a PDF) to hours still waiting for review",
+)
+def attach_volunteer_proof(request, volunteering_id: Id, proof: File[UploadedFile]):
+    # The one upload check: the file is judged by its content, re-encoded if an image.
+    try:
+        checked = uploads.check_upload(proof)
+    except UploadRefused as error:
+        raise ValidationError(
+            [{"loc": ["body", "proof"], "msg": " ".join(error.messages), "type": error.code}]
+        ) from None
+    try:
+        entry = services.attach_volunteering_proof(_own(request), volunteering_id, checked)
+    except services.ActivityError as error:
+        raise _refused(error) from None
+    return _volunteer(entry)

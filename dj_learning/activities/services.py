@@ -60,6 +60,10 @@ class AlreadyDone(ActivityError):
     status = 409
 
 
+class NotFound(ActivityError):
+    status = 404
+
+
 # -- Who sees what -----------------------------------------------------------------------
 
 
@@ -413,6 +417,32 @@ def log_volunteering(member, *, date, hours, description, proof=None, now=None):
         return review.submit(volunteering, member.user)
     except review.ReviewError as error:
         raise ActivityError(str(error)) from None
+
+
+def attach_volunteering_proof(member, volunteering_id, proof):
+    """Attach (or replace) the photo or proof of ``member``'s own volunteer entry, while it
+    waits for review: the branch judges the entry with the proof it will see.
+
+    ``proof`` has been through ``uploads.check_upload``. The file replaced is deleted once
+    the change is committed.
+    """
+    with transaction.atomic():
+        entry = (
+            Volunteering.objects.select_for_update()
+            .filter(pk=volunteering_id, member=member)
+            .first()
+        )
+        if entry is None:
+            raise NotFound(_("Not found, or not yours to see."))
+        if entry.status != Volunteering.Status.PENDING:
+            raise AlreadyDone(_("This entry has been reviewed: its proof can no longer change."))
+        replaced = entry.proof.name
+        entry.proof = proof
+        entry.save(update_fields=["proof"])
+        if replaced:
+            storage = entry.proof.storage
+            transaction.on_commit(lambda: storage.delete(replaced))
+    return entry
 
 
 def volunteering_applied(volunteering):
