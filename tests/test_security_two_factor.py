@@ -119,17 +119,50 @@ def test_chosen_roles_must_enrol_others_need_not(client, learning_settings):
     assert member_client.get("/learning/me/").status_code == 200
 
 
-def test_a_token_from_the_api_needs_no_second_step(client, learning_settings):
+def token_for(client, user, **extra):
+    return client.post(
+        "/api/v1/auth/token",
+        {"username": user.username, "password": factories.PASSWORD, **extra},
+        content_type="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+
+
+def test_an_api_token_for_an_enrolled_account_needs_a_code_with_the_password(client):
+    admin = factories.user(is_staff=True, is_superuser=True)
+    device = enrolled(admin)
+
+    without = token_for(client, admin)
+    assert (without.status_code, without.json()) == (
+        401,
+        {
+            "detail": "This account uses two-factor sign-in: send a code from your authenticator app."
+        },
+    )
+    wrong = token_for(client, admin, otp="000000")
+    assert (wrong.status_code, wrong.json()) == (
+        401,
+        {"detail": "The code is not correct, or was used already. Try the next code."},
+    )
+    time.sleep(1.1)  # django-otp throttles guessing: after a failure, wait a second
+    right = token_for(client, admin, otp=code_for(device))
+    assert right.status_code == 200
+    units = client.get("/api/v1/units", HTTP_AUTHORIZATION=f"Bearer {right.json()['token']}")
+    assert units.status_code == 200
+
+
+def test_an_api_token_for_a_role_that_must_enrol_is_refused_until_it_has(client, learning_settings):
     learning_settings(TWO_FACTOR_ROLES=("reviewer",))
     reviewer = factories.staff(role="reviewer", unit=factories.unit(), is_staff=True)
-    response = client.post(
-        "/api/v1/auth/token",
-        {"username": reviewer.username, "password": factories.PASSWORD},
-        content_type="application/json",
+    refused = token_for(client, reviewer)
+    assert (refused.status_code, refused.json()["detail"]) == (
+        401,
+        "This account must use two-factor sign-in: set it up on the website first, "
+        "then send a code with the password.",
     )
-    token = response.json()["token"]
-    units = client.get("/api/v1/units", HTTP_AUTHORIZATION=f"Bearer {token}")
-    assert units.status_code == 200
+    # A member, whom no rule asks for a second factor, gets a token for the password.
+    member = factories.member(unit=factories.unit())
+    assert token_for(client, member.user).status_code == 200
 
 
 def test_the_check_names_admins_without_two_factor():

@@ -16,7 +16,7 @@ from django.urls import URLPattern, re_path
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from ninja import NinjaAPI, Router, Schema, Status
+from ninja import Field, NinjaAPI, Router, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
@@ -160,6 +160,12 @@ class Credentials(Schema):
 
     username: Text
     password: Text
+    otp: Text | None = Field(
+        None,
+        max_length=32,
+        description="For an account with two-factor sign-in: a code from its authenticator "
+        "app, or one of its backup codes.",
+    )
 
 
 class TokenOut(Schema):
@@ -182,9 +188,36 @@ def create_token(request, credentials: Credentials):
     user = authenticate(request, username=credentials.username, password=credentials.password)
     if user is None:
         raise HttpError(401, _("The username, member number or password is not correct."))
+    _second_factor(user, credentials.otp)
     token, raw = issue_token(user)
     expires = timezone.localtime(token.expires_at).isoformat() if token.expires_at else None
     return Status(200, {"token": raw, "expires_at": expires})
+
+
+def _second_factor(user, code):
+    """A token is a sign-in: whoever must confirm a second factor on the website (an
+    enrolled device, or a role in ``TWO_FACTOR_ROLES``) sends a code with the password."""
+    from django_otp import match_token, user_has_device
+
+    from dj_learning.members.security import needs_two_factor
+
+    if not needs_two_factor(user):
+        return
+    if not user_has_device(user, confirmed=True):
+        raise HttpError(
+            401,
+            _(
+                "This account must use two-factor sign-in: set it up on the website first, "
+                "then send a code with the password."
+            ),
+        )
+    if not code:
+        raise HttpError(
+            401,
+            _("This account uses two-factor sign-in: send a code from your authenticator app."),
+        )
+    if match_token(user, code.strip()) is None:
+        raise HttpError(401, _("The code is not correct, or was used already. Try the next code."))
 
 
 @auth_router.delete(
