@@ -13,10 +13,12 @@ an operation declares in its ``response`` only the errors of its own rules::
 See docs/reference/api.md, "Adding routes".
 """
 
+from decimal import Decimal
 from typing import Annotated, Any
 
 from ninja import Field, Schema
 from ninja.pagination import LimitOffsetPagination
+from pydantic import WithJsonSchema
 
 #: The largest integer a JavaScript client reads exactly (2**53 - 1), and well
 #: inside what every database takes: the bound of every id and count in the API.
@@ -28,6 +30,16 @@ Id = Annotated[int, Field(ge=1, le=MAX_INT)]
 #: Text without NUL characters (which no database column holds).
 NO_NUL = r"^[^\x00]*$"
 Text = Annotated[str, Field(pattern=NO_NUL)]
+
+#: A decimal a client sends: a JSON number, or a string of digits (``"2.5"``). pydantic
+#: documents any string, which would tell a client (and a fuzzer) that ``"abc"`` is valid.
+DecimalIn = Annotated[
+    Decimal,
+    WithJsonSchema(
+        {"anyOf": [{"type": "number"}, {"type": "string", "pattern": r"^[+-]?\d+(\.\d+)?$"}]},
+        mode="validation",
+    ),
+]
 
 
 class FieldErrorOut(Schema):

@@ -123,6 +123,18 @@ def test_volunteer_log_and_list(client, setup, get_token):
         409,
         {"detail": "One entry can have at most 24 hours."},
     )
+    fine = api(
+        client,
+        get_token,
+        "wang",
+        "post",
+        "/me/volunteer",
+        data={"date": today, "hours": "2.255", "description": "清扫"},
+    )
+    assert (fine.status_code, fine.json()) == (
+        409,
+        {"detail": "Give the hours with at most two decimals (2.25, not 2.255)."},
+    )
     made = api(
         client,
         get_token,

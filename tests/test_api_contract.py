@@ -40,6 +40,36 @@ def operations(schema):
             yield path, method, operation
 
 
+# -- Links between operations ---------------------------------------------------------
+
+
+def test_the_main_flows_are_links_whose_targets_and_fields_exist(schema):
+    """Start an attempt, then save its answers and submit: the answer says which
+    operation its id feeds, and every link names an operation and path parameter the
+    API has, filled from a field the answer's schema has."""
+    by_id = {op["operationId"]: (path, op) for path, _method, op in operations(schema)}
+    components = schema["components"]["schemas"]
+    links = {}
+    for _path, _method, operation in operations(schema):
+        for response in operation["responses"].values():
+            for name, link in response.get("links", {}).items():
+                links[(operation["operationId"], name)] = link["operationId"]
+                target_path, _target = by_id[link["operationId"]]
+                body = response["content"]["application/json"]["schema"]
+                ref = body.get("$ref") or body["items"]["$ref"]
+                fields = components[ref.rsplit("/", 1)[1]]["properties"]
+                for parameter, expression in link["parameters"].items():
+                    assert "{" + parameter + "}" in target_path, (name, parameter)
+                    assert expression.rsplit("/", 1)[1] in fields, (name, expression)
+    assert links[("quizzes_start_attempt", "SaveAnswers")] == "quizzes_save_answers"
+    assert links[("quizzes_start_attempt", "Submit")] == "quizzes_submit"
+    assert links[("members_propose", "Approve")] == "members_approve"
+    assert links[("rewards_redeem", "Fulfil")] == "rewards_fulfil"
+    assert links[("activities_log_volunteer", "AttachProof")] == (
+        "activities_attach_volunteer_proof"
+    )
+
+
 # -- Schema names ---------------------------------------------------------------------
 
 

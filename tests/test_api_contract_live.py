@@ -17,6 +17,8 @@ import pytest
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
+HERE = Path(__file__).resolve().parent
+
 
 # -- schemathesis against the live server ---------------------------------------------------
 
@@ -54,7 +56,11 @@ def schemathesis_run(url, token, workdir):
         "--report-dir",
         str(workdir),
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=workdir)
+    # Valid files for the upload fields (tests/api_contract_hooks.py).
+    env = {**os.environ, "SCHEMATHESIS_HOOKS": "api_contract_hooks", "PYTHONPATH": str(HERE)}
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=600, cwd=workdir, env=env
+    )
 
 
 def test_schemathesis_finds_nothing_for_a_member_a_clerk_and_an_admin(

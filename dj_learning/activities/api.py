@@ -12,7 +12,7 @@ from ninja.errors import HttpError, ValidationError
 from ninja.files import UploadedFile
 
 from dj_learning import uploads
-from dj_learning.api_schema import Id, Text, errors
+from dj_learning.api_schema import DecimalIn, Id, Text, errors
 from dj_learning.members.services import member_for
 
 from . import services
@@ -64,7 +64,7 @@ class DailySignInOut(Schema):
 
 class VolunteerIn(Schema):
     date: date
-    hours: Decimal
+    hours: DecimalIn
     description: Text
 
 
@@ -226,6 +226,20 @@ def my_volunteer(request):
     "/me/volunteer/{int:volunteering_id}/proof",
     response={200: VolunteerOut, **errors(409)},
     summary="Attach a photo or proof (an image or a PDF) to hours still waiting for review",
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "multipart/form-data": {
+                    "encoding": {
+                        "proof": {
+                            "contentType": "image/jpeg, image/png, image/gif, image/webp, "
+                            "application/pdf"
+                        }
+                    }
+                }
+            }
+        }
+    },
 )
 def attach_volunteer_proof(request, volunteering_id: Id, proof: File[UploadedFile]):
     # The one upload check: the file is judged by its content, re-encoded if an image.

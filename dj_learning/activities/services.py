@@ -406,6 +406,8 @@ def log_volunteering(member, *, date, hours, description, proof=None, now=None):
         raise ActivityError(_("Give the hours of the service (more than 0)."))
     if hours > MAX_VOLUNTEER_HOURS_A_DAY:
         raise ActivityError(_("One entry can have at most 24 hours."))
+    if hours != hours.quantize(Decimal("0.01")):
+        raise ActivityError(_("Give the hours with at most two decimals (2.25, not 2.255)."))
     if date > today:
         raise ActivityError(_("The date of the service cannot be in the future."))
     volunteering = Volunteering(

@@ -8,7 +8,11 @@ and ninja leaves out:
   ``response`` (``dj_learning.api_schema.errors``);
 - one name per schema component: two different schemas under one name make
   building the document fail (ninja would silently keep the last one, and a
-  generated client would read one app's answers with another app's type).
+  generated client would read one app's answers with another app's type);
+- links: where the id an answer holds is the next step's path parameter (start
+  an attempt, then save its answers, then submit), the answer says so, as
+  OpenAPI links (``LINKS``). A generated client reads them as documentation; a
+  tester that follows them (schemathesis' stateful phase) walks the flows.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +32,79 @@ GENERIC_ERRORS = {
     422: "The parameters or the body are not valid; `errors` names each invalid input.",
     429: "Too many requests; `Retry-After` says how many seconds to wait.",
 }
+
+
+def _link(operation_id, **parameters):
+    return {"operationId": operation_id, "parameters": parameters}
+
+
+_ID = "$response.body#/id"
+_FIRST_ID = "$response.body#/0/id"
+
+#: The flows a client follows: {operationId: {status: {link name: link}}}, each link
+#: naming the operation whose path parameter the answer's id fills.
+LINKS = {
+    "orgs_get_unit": {200: {"UnitReport": _link("credits_unit_report", unit_id=_ID)}},
+    "courses_get_course": {200: {"Enrol": _link("courses_enrol", course_id=_ID)}},
+    "quizzes_get_quiz": {200: {"StartAttempt": _link("quizzes_start_attempt", quiz_id=_ID)}},
+    "quizzes_start_attempt": {
+        200: {
+            "GetAttempt": _link("quizzes_get_attempt", attempt_id=_ID),
+            "SaveAnswers": _link("quizzes_save_answers", attempt_id=_ID),
+            "Submit": _link("quizzes_submit", attempt_id=_ID),
+        }
+    },
+    "quizzes_submit": {200: {"Result": _link("quizzes_result", attempt_id=_ID)}},
+    "members_propose": {
+        201: {
+            "Approve": _link("members_approve", change_id=_ID),
+            "Reject": _link("members_reject", change_id=_ID),
+        }
+    },
+    "rewards_redeem": {
+        201: {
+            "Fulfil": _link("rewards_fulfil", redemption_id=_ID),
+            "Cancel": _link("rewards_cancel", redemption_id=_ID),
+        }
+    },
+    "activities_my_activities": {
+        200: {
+            "SignUp": _link("activities_signup", activity_id=_FIRST_ID),
+            "CurrentCode": _link("activities_current_code", activity_id=_FIRST_ID),
+            "CheckIn": _link("activities_checkin", activity_id=_FIRST_ID),
+        }
+    },
+    "activities_log_volunteer": {
+        201: {"AttachProof": _link("activities_attach_volunteer_proof", volunteering_id=_ID)}
+    },
+    "voice_create_suggestion": {
+        201: {
+            "GetSuggestion": _link("voice_get_suggestion", suggestion_id=_ID),
+            "Reply": _link("voice_reply_suggestion", suggestion_id=_ID),
+        }
+    },
+    "voice_get_poll": {
+        200: {
+            "Respond": _link("voice_respond", poll_id=_ID),
+            "Results": _link("voice_poll_results", poll_id=_ID),
+        }
+    },
+}
+
+
+def add_links(paths, operation_ids):
+    """Put ``LINKS`` in the answers of ``paths``: only those whose target the API has
+    (a site without an optional app has none of its operations)."""
+    for operations in paths.values():
+        for operation in operations.values():
+            for status, links in LINKS.get(operation["operationId"], {}).items():
+                kept = {
+                    name: link
+                    for name, link in links.items()
+                    if link["operationId"] in operation_ids
+                }
+                if kept:
+                    operation["responses"][status]["links"] = kept
 
 
 def generic_errors(operation):
@@ -61,6 +138,11 @@ class ContractSchema(OpenAPISchema):
                 response.setdefault("content", error_content)
         details["responses"] = dict(sorted(responses.items()))
         return details
+
+    def get_paths(self):
+        paths = super().get_paths()
+        add_links(paths, self.all_operation_ids)
+        return paths
 
     def _ref(self, model):
         schema = model.model_json_schema(
