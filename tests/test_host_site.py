@@ -354,6 +354,23 @@ def test_a_host_places_the_language_switch_itself(
     assert "Request a correction" in client.get(reverse("dj_learning:profile")).content.decode()
 
 
+def test_the_learning_menu_reaches_every_part_a_member_uses(
+    client, member, host_templates, learning_settings
+):
+    # In the host's look the package's header is gone: the menu is the way around.
+    learning_settings(BASE_TEMPLATE="base.html")
+    client.force_login(member.user)
+    html = client.get(reverse("dj_learning:my_study")).content.decode()
+    menu = html.split('data-testid="learning-menu"')[1].split("</ul>")[0]
+    for name in [
+        "my_study", "quizzes", "activities", "points", "certificates",
+        "suggestions", "polls", "notifications", "profile",
+    ]:  # fmt: skip
+        assert f'href="{reverse(f"dj_learning:{name}")}"' in menu, name
+    assert "宿主党员" in menu  # the profile link carries the member's name
+    assert f'action="{reverse("dj_learning:logout")}"' in menu
+
+
 def test_the_theme_style_in_the_hosts_look_carries_the_csp_nonce(
     client, member, host_templates, learning_settings
 ):
