@@ -43,10 +43,11 @@ STYLES = (
 )
 
 
-# What the host's content block holds: the learning content in a wrapper that scopes
-# the package's styles, with the page's messages and a language switch above it (the
-# package's frame shows these in its own header and footer, which a host page has not).
 def wrapper(inner):
+    """What the host's content block holds: the learning page's block ``inner`` in a
+    wrapper that scopes the package's styles, the page's messages and a language switch
+    above it (the package's frame shows these around its main part and in its footer,
+    which a host's page has not)."""
     return (
         '<div class="djl-host">'
         '{% block messages %}{% include "dj_learning/includes/messages.html" %}{% endblock %}'
