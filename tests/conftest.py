@@ -29,12 +29,45 @@ def pytest_collection_modifyitems(config, items):
         if drop:
             config.hook.pytest_deselected(items=drop)
             items[:] = keep
+    if unserialized := [item.nodeid for item in items if flushes_without_restoring(item)]:
+        raise pytest.UsageError(
+            "Transactional tests must restore the migrated data: mark them "
+            "@pytest.mark.django_db(transaction=True, serialized_rollback=True).\n"
+            "Without it, the flush after the test recreates the content types and the next "
+            "test with serialized_rollback fails in setup (UNIQUE constraint failed: "
+            "django_content_type), and the test itself may start without Wagtail's default "
+            "site.\n  " + "\n  ".join(unserialized)
+        )
     # Within each file (pytest-django has put the transactional tests after the
     # others), the tests that share a demo run one after the other.
     runs = [list(run) for _, run in itertools.groupby(items, key=lambda item: item.path)]
     items[:] = [
         item for run in runs for item in sorted(run, key=lambda item: DEMO_ORDER[demo_wanted(item)])
     ]
+
+
+def flushes_without_restoring(item):
+    """Is ``item`` a transactional test without ``serialized_rollback``?
+
+    Django flushes the database after a transactional test. With serialized rollback
+    the flush leaves the tables empty and the next such test loads the data the
+    migrations made (content types, Wagtail's root page and default site) back;
+    without it, the flush sends ``post_migrate``, which creates the content types and
+    permissions anew, and a following test that loads the migrated data collides with
+    them. One kind for every transactional test keeps the order of files free.
+    """
+    from pytest_django.fixtures import validate_django_db
+
+    names = set(getattr(item, "fixturenames", ()))
+    transactional = bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
+    serialized = "django_db_serialized_rollback" in names
+    if marker := item.get_closest_marker("django_db"):
+        transaction, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(
+            marker
+        )
+        transactional = transactional or transaction or reset_sequences
+        serialized = serialized or serialized_rollback
+    return transactional and not serialized
 
 
 @pytest.fixture(autouse=True)

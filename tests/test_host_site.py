@@ -6,12 +6,13 @@ these are the same parts one by one, in the ready site's test settings.
 
 import builtins
 import importlib
+import re
 from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.core.management import CommandError, call_command
-from django.urls import clear_url_caches, reverse
+from django.urls import URLResolver, clear_url_caches, reverse
 from wagtail.models import GroupPagePermission, Site, WorkflowPage
 
 from dj_learning import context_processors
@@ -284,6 +285,122 @@ def test_the_hosts_own_home_page_is_unchanged(client, db, host_templates, learni
     assert "learning.css" not in html
 
 
+def test_messages_show_inside_a_content_block_named_content(
+    client, member, host_templates, learning_settings
+):
+    # The host's content block has the learning pages' own name (a `wagtail start` site).
+    learning_settings(BASE_TEMPLATE="base.html")
+    course = factories.course(title="选修课")
+    factories.module(course=course, kind="elective", title="选修模块")
+    client.force_login(member.user)
+    response = client.post(reverse("dj_learning:enrol", args=[course.pk]), follow=True)
+    html = response.content.decode()
+    body = html.split('data-testid="host-header"')[1].split('data-testid="host-footer"')[0]
+    wrapper = body.split('<div class="djl-host">')[1]
+    # The message first, then the page's own content, all in the host's page.
+    assert wrapper.index("您已报名“选修课”。") < wrapper.index("您已报名本课程。")
+    assert html.count('class="djl-messages"') == 1
+
+
+def test_messages_show_inside_a_content_block_of_another_name(
+    client, member, host_templates, learning_settings
+):
+    learning_settings(
+        BASE_TEMPLATE="main_block/layout.html",
+        BASE_TEMPLATE_BLOCKS={"title": "page_heading", "extra_css": "head", "content": "main"},
+    )
+    course = factories.course(title="选修课")
+    factories.module(course=course, kind="elective", title="选修模块")
+    client.force_login(member.user)
+    html = client.post(reverse("dj_learning:enrol", args=[course.pk]), follow=True).content.decode()
+    main = html.split('<main class="other-host-main">')[1].split("</main>")[0]
+    assert "您已报名“选修课”。" in main
+
+
+def test_learning_pages_in_the_hosts_look_show_one_language_switch(
+    client, member, host_templates, learning_settings
+):
+    learning_settings(BASE_TEMPLATE="base.html")
+    client.force_login(member.user)
+    html = client.get(reverse("dj_learning:profile")).content.decode()
+    content = html.split('<div class="djl-host">')[1]
+    assert content.count('data-testid="language-switch"') == 1
+    assert f'action="{reverse("set_language")}"' in content
+    assert '<option value="en">English</option>' in content
+
+
+def test_a_host_places_the_language_switch_itself(
+    client, member, tmp_path, settings, host_templates, learning_settings
+):
+    # The host puts {% learning_language %} in its header: the learning pages show no second one.
+    (tmp_path / "switching.html").write_text(
+        "{% load learning_tags %}<header>{% learning_language %}</header>"
+        "<main>{% block content %}{% endblock %}</main>"
+    )
+    settings.TEMPLATES = [
+        {**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}
+    ]
+    learning_settings(BASE_TEMPLATE="switching.html")
+    client.force_login(member.user)
+    html = client.get(reverse("dj_learning:profile")).content.decode()
+    header = html.split("</header>")[0]
+    assert 'data-testid="language-switch"' in header
+    assert html.count('data-testid="language-switch"') == 1
+    # The switch works from the host's page: English for this member from now on.
+    response = client.post(
+        reverse("set_language"), {"language": "en", "next": reverse("dj_learning:profile")}
+    )
+    assert response["Location"] == reverse("dj_learning:profile")
+    assert "Request a correction" in client.get(reverse("dj_learning:profile")).content.decode()
+
+
+def test_the_learning_menu_reaches_every_part_a_member_uses(
+    client, member, host_templates, learning_settings
+):
+    # In the host's look the package's header is gone: the menu is the way around.
+    learning_settings(BASE_TEMPLATE="base.html")
+    client.force_login(member.user)
+    html = client.get(reverse("dj_learning:my_study")).content.decode()
+    menu = html.split('data-testid="learning-menu"')[1].split("</ul>")[0]
+    for name in [
+        "my_study", "quizzes", "activities", "points", "certificates",
+        "suggestions", "polls", "notifications", "profile",
+    ]:  # fmt: skip
+        assert f'href="{reverse(f"dj_learning:{name}")}"' in menu, name
+    assert "宿主党员" in menu  # the profile link carries the member's name
+    assert f'action="{reverse("dj_learning:logout")}"' in menu
+
+
+def test_the_theme_style_in_the_hosts_look_carries_the_csp_nonce(
+    client, member, host_templates, learning_settings
+):
+    learning_settings(BASE_TEMPLATE="base.html")
+    RegionTheme.objects.update_or_create(
+        site=Site.objects.get(is_default_site=True), defaults={"primary_colour": "#a4161a"}
+    )
+    client.force_login(member.user)
+    response = client.get(reverse("dj_learning:profile"))
+    nonce = re.search(r"'nonce-([^']+)'", response["Content-Security-Policy"]).group(1)
+    head = response.content.decode().split("</head>")[0]
+    assert f'<style nonce="{nonce}">' in head and "--djl-primary: #a4161a;" in head
+    assert "<style>" not in head
+
+
+def test_every_member_page_follows_the_base_template():
+    # A page extending the package's frame directly would ignore BASE_TEMPLATE.
+    package = Path(context_processors.__file__).parent
+    frame_only = {
+        "themes/templates/dj_learning/themes/embed/base.html",  # widgets inside other sites
+        "themes/templates/dj_learning/themes/preview.html",  # the theme's own preview
+    }
+    direct = {
+        str(path.relative_to(package))
+        for path in package.rglob("templates/dj_learning/**/*.html")
+        if path.read_text().startswith('{% extends "dj_learning/base.html" %}')
+    }
+    assert direct == frame_only
+
+
 # -- The member language ---------------------------------------------------------
 
 
@@ -322,6 +439,29 @@ def reload_urls():
 
     yield reload
     reload()
+
+
+def claimed_paths(patterns, prefix=""):
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from claimed_paths(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern)
+
+
+def test_install_md_lists_every_address_the_package_claims():
+    import dj_learning.urls
+
+    doc = (Path(__file__).parents[1] / "docs" / "install.md").read_text()
+    missing = set()
+    for path in claimed_paths(dj_learning.urls.urlpatterns):
+        parts = path.split("/")
+        # /learning/<first part>/, /api/v1/, or the root-level /verify/, /embed/, /i18n/.
+        depth = 2 if parts[0] in ("learning", "api") else 1
+        prefix = "/" + "/".join(parts[:depth]) + "/"
+        if f"`{prefix}" not in doc and f", {prefix}" not in doc:
+            missing.add(prefix)
+    assert not missing, f"docs/install.md does not list {sorted(missing)}"
 
 
 def test_the_root_level_paths_move_under_a_prefix(client, db, reload_urls, learning_settings):

@@ -105,7 +105,7 @@ def test_one_response_per_member_and_409_in_the_api(client, tree, people):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_second_responses_give_one_response(tree, people):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -363,7 +363,7 @@ def test_the_queue_filters_by_status_waiting_category_and_assignee(client, tree,
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_members_sending_at_once_get_distinct_numbers_in_sequence(tree):
     from concurrent.futures import ThreadPoolExecutor
 

@@ -80,3 +80,21 @@ def learning_menu(context):
     A link whose app is not installed is left out.
     """
     return {"request": context.get("request"), "catalog": catalog_page(context)}
+
+
+SHOWN = "_dj_learning_language_shown"
+
+
+@register.inclusion_tag("dj_learning/includes/language_switch.html", takes_context=True)
+def learning_language(context, once=False):
+    """The language switch (Django's ``set_language``) for a host's own header.
+
+    ``{% load learning_tags %}{% learning_language %}`` in the host's ``base.html``.
+    Learning pages in a host's look show one above their content
+    (``once=True``), unless the host already placed it earlier on the page.
+    """
+    request = context.get("request")
+    show = not (once and getattr(request, SHOWN, False))
+    if show and request is not None:
+        setattr(request, SHOWN, True)
+    return {"request": request, "show": show}
