@@ -4,8 +4,8 @@ award from transcripts call these.
 A certificate is issued once per key (``rule:<rule>:<member>``, with ``:<year>``
 for a plan rule; ``award:<award>:<member>``; ``manual:<random>``): the key is
 unique in the database, so two jobs racing for the same member issue one. Its
-number is drawn from the region's sequence for the year under a row lock, in
-the transaction that records the certificate, so numbers have no gaps and no
+number is drawn from the region's counter for the year (``orgs.services.next_number``)
+in the transaction that records the certificate, so numbers have no gaps and no
 twins. The PDF is rendered once, by the job, and stored in the private storage;
 only :func:`rerender` (an explicit admin action) renders it again, keeping the
 number and the code.
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from dj_learning.conf import settings
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
+from dj_learning.orgs import services as orgs
 from dj_learning.orgs.models import StaffRole
 
 from .models import (
@@ -36,13 +37,14 @@ from .models import (
     CertificateTemplate,
     ExpiryReminder,
     IssuingRule,
-    Sequence,
     fill,
 )
 
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "dj_learning/certificates/certificate_pdf.html"
+#: The series of certificate numbers in the numbering service (``orgs.Counter.scope``).
+NUMBER_SERIES = "certificate"
 #: Staff roles that issue, revoke and re-render certificates and edit templates and rules.
 ADMIN_ROLES = (StaffRole.Role.ADMIN,)
 #: Staff roles that see certificates (and download them) in their subtree.
@@ -79,16 +81,11 @@ def rules_for(member, trigger):
 def next_number(template, year):
     """The next number of the template's region for ``year``: ``PREFIX-YEAR-000123``.
 
-    Call inside the transaction that records the certificate: the sequence row
-    stays locked until it commits, and a rollback gives the number back.
+    Drawn from the shared numbering service (series ``certificate`` of the
+    template's unit); call inside the transaction that records the certificate.
     """
-    Sequence.objects.bulk_create(
-        [Sequence(unit_id=template.unit_id, year=year)], ignore_conflicts=True
-    )
-    sequence = Sequence.objects.select_for_update().get(unit_id=template.unit_id, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{template.number_prefix}-{year}-{sequence.last:06d}"
+    number = orgs.next_number(template.unit_id, NUMBER_SERIES, year)
+    return f"{template.number_prefix}-{year}-{number:06d}"
 
 
 def format_day(day):
