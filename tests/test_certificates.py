@@ -593,6 +593,18 @@ def test_a_good_background_is_saved_re_encoded_in_private_storage(client, region
         assert Image.open(handle).size == (120, 120)
 
 
+def test_a_template_with_its_seal_opens_for_editing_and_names_the_stored_file(
+    client, region_admin, template
+):
+    """The images live in private storage, which has no URL: the form names the file and
+    offers to clear it instead of linking to it (the stock widget failed with a 500)."""
+    response = client.get(f"/admin/learning/certificates/templates/edit/{template.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert template.seal.name in body and 'name="seal-clear"' in body
+    assert "template_preview.js" in body and "<script>" not in body  # no inline script
+
+
 def test_the_preview_renders_the_unsaved_form_with_sample_data(
     client, region_admin, tree, tmp_path
 ):
