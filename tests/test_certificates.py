@@ -428,6 +428,43 @@ def test_the_staff_api_lists_and_revokes_in_scope(client, rendered, tree):
     ]
 
 
+@pytest.mark.parametrize(
+    "roles", [["clerk"], ["clerk", "admin@r2"]], ids=["clerk", "admin-elsewhere"]
+)
+def test_revoking_outside_ones_admin_units_is_refused_with_403_and_changes_nothing(
+    client, rendered, tree, roles
+):
+    """Staff who see the certificate (a clerk of its region) but hold no admin role over
+    its member are refused: a 403 saying why, not a conflict, and nothing is written."""
+    from wagtail.models import ModelLogEntry
+
+    from dj_learning.orgs.services import grant_role
+
+    user = factories.staff(role="clerk", unit=tree["r1"])
+    if "admin@r2" in roles:
+        grant_role(user, tree["r2"], "admin")
+    login(client, user)
+    url = f"/api/v1/certificates/{rendered.pk}/revoke"
+    response = client.post(
+        url, {"reason": "错发"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 403
+    assert "This certificate is outside your units." in response.content.decode()
+    rendered.refresh_from_db()
+    assert rendered.status == "valid" and rendered.revoked_reason == ""
+    assert not ModelLogEntry.objects.filter(action="learning_certificates.revoke").exists()
+
+    admin = factories.staff(role="admin", unit=tree["r1"])
+    login(client, admin)
+    response = client.post(url, {"reason": "错发"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "revoked"
+    (entry,) = ModelLogEntry.objects.filter(action="learning_certificates.revoke")
+    assert entry.user == admin and entry.data == {"reason": "错发"}
+    # Revoking again is a conflict with the certificate's state, said as such.
+    response = client.post(url, {"reason": "错发"}, content_type="application/json")
+    assert response.status_code == 409
+
+
 # -- Expiry reminders --------------------------------------------------------------------------
 
 

@@ -55,6 +55,10 @@ class CertificateError(Exception):
     """A certificate cannot be issued, revoked or rendered as asked; the message says why."""
 
 
+class OutsideUnits(CertificateError):
+    """The user may not act on this member or template: refused, not a conflict (a 403)."""
+
+
 # -- Where things apply ---------------------------------------------------------------------
 
 
@@ -147,11 +151,11 @@ def issue(member, template, *, key, rule=None, award=None, by=None, today=None, 
 def issue_by_hand(user, member, template, **values):
     """Staff issue ``template`` to one member in their subtree; the PDF is rendered by a job."""
     if not scope.can_see_member(user, member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This member is outside your units."))
+        raise OutsideUnits(_("This member is outside your units."))
     if not scope.can_see_unit(user, template.unit, roles=ADMIN_ROLES) and not (
         member.unit.is_in_subtree_of(template.unit)
     ):
-        raise CertificateError(_("This template is outside your units."))
+        raise OutsideUnits(_("This template is outside your units."))
     certificate, _created = issue(
         member, template, key=f"manual:{secrets.token_hex(8)}", by=user, **values
     )
@@ -424,14 +428,14 @@ def notify_issued(certificate):
 def rerender(user, certificate):
     """Staff re-render a certificate from its template as it is now; number and code stay."""
     if not scope.can_see_member(user, certificate.member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This certificate is outside your units."))
+        raise OutsideUnits(_("This certificate is outside your units."))
     queue_render(certificate, force=True)
 
 
 def revoke(user, certificate, reason):
     """Revoke a certificate with a reason; verification then says revoked, with the date."""
     if not scope.can_see_member(user, certificate.member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This certificate is outside your units."))
+        raise OutsideUnits(_("This certificate is outside your units."))
     if not (reason or "").strip():
         raise CertificateError(_("Give a reason: it stays on the record."))
     if certificate.status == Certificate.Status.REVOKED:
