@@ -170,6 +170,63 @@ def test_meeting_the_plan_issues_one_certificate_per_year(
     assert Certificate.objects.count() == 1
 
 
+def test_approved_offline_training_that_meets_the_plan_issues_its_certificate(
+    template, someone, tree, django_capture_on_commit_callbacks, tmp_path
+):
+    """The plan is met by the training's approval, not by a later completion: the
+    certificate is issued then, with the year's credits, and only once."""
+    from dj_learning.certificates import tasks
+    from dj_learning.credits import services as credits
+    from dj_learning.review import services as review
+
+    module = factories.module(lesson_count=1, credits="1")
+    factories.plan(unit=tree["r1"], modules=[module], required_credits="3")
+    IssuingRule.objects.create(unit=tree["r1"], name="达标", template=template, trigger="plan")
+    complete(someone, module, django_capture_on_commit_callbacks)
+    assert not Certificate.objects.exists()  # 1 of 3 credits
+    clerk = factories.staff(role="clerk", unit=tree["b1"])
+    reviewer = factories.staff(role="reviewer", unit=tree["b1"])
+    training = credits.propose_training(
+        clerk,
+        someone,
+        title="党课：学习二十大精神",
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        kind="required",
+        reason="支部党课",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(training, reviewer)
+    (certificate,) = Certificate.objects.filter(member=someone)
+    year = courses.study_year()
+    assert certificate.key.endswith(f":{year}") and certificate.values["credits"] == "3"
+    assert "李明华" in text_of(stored(certificate), tmp_path)
+    # A redelivered job issues nothing twice.
+    assert tasks.issue_on_plan(someone.pk, year) == []
+    assert Certificate.objects.count() == 1
+
+
+def test_approved_offline_training_short_of_the_plan_issues_nothing(
+    template, someone, tree, django_capture_on_commit_callbacks
+):
+    from dj_learning.credits import services as credits
+    from dj_learning.review import services as review
+
+    factories.plan(unit=tree["r1"], required_credits="5")
+    IssuingRule.objects.create(unit=tree["r1"], name="达标", template=template, trigger="plan")
+    training = credits.propose_training(
+        factories.staff(role="clerk", unit=tree["b1"]),
+        someone,
+        title="党课",
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        kind="required",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(training, factories.staff(role="reviewer", unit=tree["b1"]))
+    assert not Certificate.objects.exists()
+
+
 def passed_attempt(member, quiz, score, max_score=100):
     from dj_learning.quizzes.models import Attempt
     from dj_learning.quizzes.services import after_pass

@@ -207,7 +207,6 @@ def issue_on_completion(completion_id):
     Returns the certificates newly issued (their PDFs rendered). Safe to run again.
     """
     from dj_learning.courses.models import ModuleCompletion
-    from dj_learning.credits import services as credits
 
     completion = ModuleCompletion.objects.select_related("member__unit").get(pk=completion_id)
     member = completion.member
@@ -232,25 +231,41 @@ def issue_on_completion(completion_id):
                         credits=course_credits(member, course),
                     )
                 )
-    plan_rules = rules_for(member, IssuingRule.Trigger.PLAN).filter(
-        Q(year__isnull=True) | Q(year=completion.year)
-    )
-    if plan_rules:
-        # The one plan rule (courses.services.plan_met), as the transcript applies it.
-        transcript = credits.transcript(member, completion.year)
-        if transcript.met:
-            for rule in plan_rules:
-                issued.append(
-                    issue(
-                        member,
-                        rule.template,
-                        key=f"rule:{rule.pk}:{member.pk}:{completion.year}",
-                        rule=rule,
-                        plan_year=completion.year,
-                        credits=_credits(transcript.total),
-                    )
-                )
+    issued += _issue_for_plan(member, completion.year)
     return _render_new(issued)
+
+
+def issue_on_plan(member_id, year):
+    """The plan rules of ``year``, checked when credits other than a completion's count
+    (approved offline training, an adjustment). Safe to run again."""
+    member = Member.objects.select_related("unit").get(pk=member_id)
+    return _render_new(_issue_for_plan(member, year))
+
+
+def _issue_for_plan(member, year):
+    """``(certificate, created)`` for each plan rule of ``year`` if the member met the plan."""
+    from dj_learning.credits import services as credits
+
+    plan_rules = rules_for(member, IssuingRule.Trigger.PLAN).filter(
+        Q(year__isnull=True) | Q(year=year)
+    )
+    if not plan_rules:
+        return []
+    # The one plan rule (courses.services.plan_met), as the transcript applies it.
+    transcript = credits.transcript(member, year)
+    if not transcript.met:
+        return []
+    return [
+        issue(
+            member,
+            rule.template,
+            key=f"rule:{rule.pk}:{member.pk}:{year}",
+            rule=rule,
+            plan_year=year,
+            credits=_credits(transcript.total),
+        )
+        for rule in plan_rules
+    ]
 
 
 def issue_on_exam(attempt_id):
