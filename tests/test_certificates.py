@@ -698,6 +698,16 @@ def test_a_template_with_its_seal_opens_for_editing_and_names_the_stored_file(
     assert template.seal.name in body and 'name="seal-clear"' in body
     assert "template_preview.js" in body and "<script>" not in body  # no inline script
 
+    # Saving keeps the seal; ticking "clear" takes it off the template.
+    url = f"/admin/learning/certificates/templates/edit/{template.pk}/"
+    post = template_post(template.unit, name=template.name, number_prefix="YQ")
+    assert client.post(url, post).status_code == 302
+    template.refresh_from_db()
+    assert template.seal.name.startswith("certificates/templates/")
+    assert client.post(url, {**post, "seal-clear": "on"}).status_code == 302
+    template.refresh_from_db()
+    assert not template.seal
+
 
 def test_the_preview_renders_the_unsaved_form_with_sample_data(
     client, region_admin, tree, tmp_path
