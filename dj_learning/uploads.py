@@ -28,6 +28,7 @@ import warnings
 import zipfile
 from pathlib import Path
 
+from django import forms
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -281,6 +282,17 @@ class PrivateStorage(FileSystemStorage):
 
 
 private = PrivateStorage()
+
+
+class PrivateFileInput(forms.ClearableFileInput):
+    """Django's file input with "currently" and "clear", for a file of the private storage:
+    it names the stored file instead of linking to it (private files have no URL, so
+    the stock widget fails to render a form whose file is set)."""
+
+    template_name = "dj_learning/widgets/private_file_input.html"
+
+    def is_initial(self, value):
+        return bool(value and getattr(value, "name", None))
 
 
 def private_storage():

@@ -170,6 +170,63 @@ def test_meeting_the_plan_issues_one_certificate_per_year(
     assert Certificate.objects.count() == 1
 
 
+def test_approved_offline_training_that_meets_the_plan_issues_its_certificate(
+    template, someone, tree, django_capture_on_commit_callbacks, tmp_path
+):
+    """The plan is met by the training's approval, not by a later completion: the
+    certificate is issued then, with the year's credits, and only once."""
+    from dj_learning.certificates import tasks
+    from dj_learning.credits import services as credits
+    from dj_learning.review import services as review
+
+    module = factories.module(lesson_count=1, credits="1")
+    factories.plan(unit=tree["r1"], modules=[module], required_credits="3")
+    IssuingRule.objects.create(unit=tree["r1"], name="达标", template=template, trigger="plan")
+    complete(someone, module, django_capture_on_commit_callbacks)
+    assert not Certificate.objects.exists()  # 1 of 3 credits
+    clerk = factories.staff(role="clerk", unit=tree["b1"])
+    reviewer = factories.staff(role="reviewer", unit=tree["b1"])
+    training = credits.propose_training(
+        clerk,
+        someone,
+        title="党课：学习二十大精神",
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        kind="required",
+        reason="支部党课",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(training, reviewer)
+    (certificate,) = Certificate.objects.filter(member=someone)
+    year = courses.study_year()
+    assert certificate.key.endswith(f":{year}") and certificate.values["credits"] == "3"
+    assert "李明华" in text_of(stored(certificate), tmp_path)
+    # A redelivered job issues nothing twice.
+    assert tasks.issue_on_plan(someone.pk, year) == []
+    assert Certificate.objects.count() == 1
+
+
+def test_approved_offline_training_short_of_the_plan_issues_nothing(
+    template, someone, tree, django_capture_on_commit_callbacks
+):
+    from dj_learning.credits import services as credits
+    from dj_learning.review import services as review
+
+    factories.plan(unit=tree["r1"], required_credits="5")
+    IssuingRule.objects.create(unit=tree["r1"], name="达标", template=template, trigger="plan")
+    training = credits.propose_training(
+        factories.staff(role="clerk", unit=tree["b1"]),
+        someone,
+        title="党课",
+        date=timezone.localdate(),
+        hours=Decimal("2"),
+        kind="required",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        review.approve(training, factories.staff(role="reviewer", unit=tree["b1"]))
+    assert not Certificate.objects.exists()
+
+
 def passed_attempt(member, quiz, score, max_score=100):
     from dj_learning.quizzes.models import Attempt
     from dj_learning.quizzes.services import after_pass
@@ -428,6 +485,43 @@ def test_the_staff_api_lists_and_revokes_in_scope(client, rendered, tree):
     ]
 
 
+@pytest.mark.parametrize(
+    "roles", [["clerk"], ["clerk", "admin@r2"]], ids=["clerk", "admin-elsewhere"]
+)
+def test_revoking_outside_ones_admin_units_is_refused_with_403_and_changes_nothing(
+    client, rendered, tree, roles
+):
+    """Staff who see the certificate (a clerk of its region) but hold no admin role over
+    its member are refused: a 403 saying why, not a conflict, and nothing is written."""
+    from wagtail.models import ModelLogEntry
+
+    from dj_learning.orgs.services import grant_role
+
+    user = factories.staff(role="clerk", unit=tree["r1"])
+    if "admin@r2" in roles:
+        grant_role(user, tree["r2"], "admin")
+    login(client, user)
+    url = f"/api/v1/certificates/{rendered.pk}/revoke"
+    response = client.post(
+        url, {"reason": "错发"}, content_type="application/json", HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 403
+    assert "This certificate is outside your units." in response.content.decode()
+    rendered.refresh_from_db()
+    assert rendered.status == "valid" and rendered.revoked_reason == ""
+    assert not ModelLogEntry.objects.filter(action="learning_certificates.revoke").exists()
+
+    admin = factories.staff(role="admin", unit=tree["r1"])
+    login(client, admin)
+    response = client.post(url, {"reason": "错发"}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "revoked"
+    (entry,) = ModelLogEntry.objects.filter(action="learning_certificates.revoke")
+    assert entry.user == admin and entry.data == {"reason": "错发"}
+    # Revoking again is a conflict with the certificate's state, said as such.
+    response = client.post(url, {"reason": "错发"}, content_type="application/json")
+    assert response.status_code == 409
+
+
 # -- Expiry reminders --------------------------------------------------------------------------
 
 
@@ -591,6 +685,28 @@ def test_a_good_background_is_saved_re_encoded_in_private_storage(client, region
     assert "my-bg" not in template.background.name
     with template.background.open("rb") as handle:
         assert Image.open(handle).size == (120, 120)
+
+
+def test_a_template_with_its_seal_opens_for_editing_and_names_the_stored_file(
+    client, region_admin, template
+):
+    """The images live in private storage, which has no URL: the form names the file and
+    offers to clear it instead of linking to it (the stock widget failed with a 500)."""
+    response = client.get(f"/admin/learning/certificates/templates/edit/{template.pk}/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert template.seal.name in body and 'name="seal-clear"' in body
+    assert "template_preview.js" in body and "<script>" not in body  # no inline script
+
+    # Saving keeps the seal; ticking "clear" takes it off the template.
+    url = f"/admin/learning/certificates/templates/edit/{template.pk}/"
+    post = template_post(template.unit, name=template.name, number_prefix="YQ")
+    assert client.post(url, post).status_code == 302
+    template.refresh_from_db()
+    assert template.seal.name.startswith("certificates/templates/")
+    assert client.post(url, {**post, "seal-clear": "on"}).status_code == 302
+    template.refresh_from_db()
+    assert not template.seal
 
 
 def test_the_preview_renders_the_unsaved_form_with_sample_data(

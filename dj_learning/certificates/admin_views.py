@@ -5,12 +5,14 @@ Every screen is a ``ScopedModelViewSet``: staff see their subtree only (``orgs.s
 """
 
 import django_filters
+from csp.decorators import csp_update
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -119,10 +121,17 @@ class TemplateFormMixin:
         return context
 
 
+#: The live preview shows the PDF it fetched as a ``blob:`` URL in a frame; this page alone
+#: may frame one (a blob is made by the page's own script, which the policy already trusts).
+preview_frames = method_decorator(csp_update({"frame-src": ["blob:"]}), name="dispatch")
+
+
+@preview_frames
 class TemplateCreateView(TemplateFormMixin, ScopedCreateView):
     pass
 
 
+@preview_frames
 class TemplateEditView(TemplateFormMixin, ScopedEditView):
     pass
 
@@ -190,7 +199,11 @@ class TemplateViewSet(ScopedModelViewSet):
     def get_form_class(self, for_update=False):
         from django.forms import modelform_factory
 
-        return modelform_factory(self.model, form=TemplateForm, fields=self.form_fields)
+        # The images live in the private storage: named, not linked, on the form.
+        widgets = dict.fromkeys(IMAGE_FIELDS, uploads.PrivateFileInput)
+        return modelform_factory(
+            self.model, form=TemplateForm, fields=self.form_fields, widgets=widgets
+        )
 
     def get_extra_urlpatterns(self):
         return [path("preview/", template_preview, name="preview")]

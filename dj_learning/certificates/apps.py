@@ -11,6 +11,7 @@ class CertificatesConfig(AppConfig):
     def ready(self):
         from dj_learning.courses import signals
         from dj_learning.credits import services as credits
+        from dj_learning.credits import signals as credit_signals
         from dj_learning.quizzes import signals as quiz_signals
         from dj_learning.rewards import awards
         from dj_learning.templatetags import learning_tags
@@ -22,6 +23,10 @@ class CertificatesConfig(AppConfig):
         )
         quiz_signals.quiz_passed.connect(
             listeners.on_quiz_passed, dispatch_uid="learning_certificates_quiz_passed"
+        )
+        # Approved offline training can meet the year's plan as a completion can.
+        credit_signals.credits_recorded.connect(
+            listeners.on_credits_recorded, dispatch_uid="learning_certificates_credits_recorded"
         )
         # A certificate is the third kind of award from transcripts, beside points and items.
         awards.kinds.register("certificate", services.CertificateAward())

@@ -225,22 +225,6 @@ class IssuingRule(models.Model):
         return self.name
 
 
-class Sequence(models.Model):
-    """The last number given in a region and year; taken under a row lock."""
-
-    unit = models.ForeignKey("learning_orgs.Unit", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveSmallIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "year"], name="learning_cert_sequence_once")
-        ]
-
-    def __str__(self):
-        return f"{self.unit_id} · {self.year} · {self.last}"
-
-
 class Certificate(models.Model):
     """A certificate as issued: its number, code, what it says, and the PDF stored at issue."""
 

@@ -4,8 +4,8 @@ award from transcripts call these.
 A certificate is issued once per key (``rule:<rule>:<member>``, with ``:<year>``
 for a plan rule; ``award:<award>:<member>``; ``manual:<random>``): the key is
 unique in the database, so two jobs racing for the same member issue one. Its
-number is drawn from the region's sequence for the year under a row lock, in
-the transaction that records the certificate, so numbers have no gaps and no
+number is drawn from the region's counter for the year (``orgs.services.next_number``)
+in the transaction that records the certificate, so numbers have no gaps and no
 twins. The PDF is rendered once, by the job, and stored in the private storage;
 only :func:`rerender` (an explicit admin action) renders it again, keeping the
 number and the code.
@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy
 from dj_learning.conf import settings
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
+from dj_learning.orgs import services as orgs
 from dj_learning.orgs.models import StaffRole
 
 from .models import (
@@ -36,13 +37,14 @@ from .models import (
     CertificateTemplate,
     ExpiryReminder,
     IssuingRule,
-    Sequence,
     fill,
 )
 
 logger = logging.getLogger(__name__)
 
 PDF_TEMPLATE = "dj_learning/certificates/certificate_pdf.html"
+#: The series of certificate numbers in the numbering service (``orgs.Counter.scope``).
+NUMBER_SERIES = "certificate"
 #: Staff roles that issue, revoke and re-render certificates and edit templates and rules.
 ADMIN_ROLES = (StaffRole.Role.ADMIN,)
 #: Staff roles that see certificates (and download them) in their subtree.
@@ -51,6 +53,10 @@ VIEW_ROLES = (StaffRole.Role.ADMIN, StaffRole.Role.CLERK, StaffRole.Role.REVIEWE
 
 class CertificateError(Exception):
     """A certificate cannot be issued, revoked or rendered as asked; the message says why."""
+
+
+class OutsideUnits(CertificateError):
+    """The user may not act on this member or template: refused, not a conflict (a 403)."""
 
 
 # -- Where things apply ---------------------------------------------------------------------
@@ -79,16 +85,11 @@ def rules_for(member, trigger):
 def next_number(template, year):
     """The next number of the template's region for ``year``: ``PREFIX-YEAR-000123``.
 
-    Call inside the transaction that records the certificate: the sequence row
-    stays locked until it commits, and a rollback gives the number back.
+    Drawn from the shared numbering service (series ``certificate`` of the
+    template's unit); call inside the transaction that records the certificate.
     """
-    Sequence.objects.bulk_create(
-        [Sequence(unit_id=template.unit_id, year=year)], ignore_conflicts=True
-    )
-    sequence = Sequence.objects.select_for_update().get(unit_id=template.unit_id, year=year)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{template.number_prefix}-{year}-{sequence.last:06d}"
+    number = orgs.next_number(template.unit_id, NUMBER_SERIES, year)
+    return f"{template.number_prefix}-{year}-{number:06d}"
 
 
 def format_day(day):
@@ -150,11 +151,11 @@ def issue(member, template, *, key, rule=None, award=None, by=None, today=None, 
 def issue_by_hand(user, member, template, **values):
     """Staff issue ``template`` to one member in their subtree; the PDF is rendered by a job."""
     if not scope.can_see_member(user, member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This member is outside your units."))
+        raise OutsideUnits(_("This member is outside your units."))
     if not scope.can_see_unit(user, template.unit, roles=ADMIN_ROLES) and not (
         member.unit.is_in_subtree_of(template.unit)
     ):
-        raise CertificateError(_("This template is outside your units."))
+        raise OutsideUnits(_("This template is outside your units."))
     certificate, _created = issue(
         member, template, key=f"manual:{secrets.token_hex(8)}", by=user, **values
     )
@@ -206,7 +207,6 @@ def issue_on_completion(completion_id):
     Returns the certificates newly issued (their PDFs rendered). Safe to run again.
     """
     from dj_learning.courses.models import ModuleCompletion
-    from dj_learning.credits import services as credits
 
     completion = ModuleCompletion.objects.select_related("member__unit").get(pk=completion_id)
     member = completion.member
@@ -231,25 +231,41 @@ def issue_on_completion(completion_id):
                         credits=course_credits(member, course),
                     )
                 )
-    plan_rules = rules_for(member, IssuingRule.Trigger.PLAN).filter(
-        Q(year__isnull=True) | Q(year=completion.year)
-    )
-    if plan_rules:
-        # The one plan rule (courses.services.plan_met), as the transcript applies it.
-        transcript = credits.transcript(member, completion.year)
-        if transcript.met:
-            for rule in plan_rules:
-                issued.append(
-                    issue(
-                        member,
-                        rule.template,
-                        key=f"rule:{rule.pk}:{member.pk}:{completion.year}",
-                        rule=rule,
-                        plan_year=completion.year,
-                        credits=_credits(transcript.total),
-                    )
-                )
+    issued += _issue_for_plan(member, completion.year)
     return _render_new(issued)
+
+
+def issue_on_plan(member_id, year):
+    """The plan rules of ``year``, checked when credits other than a completion's count
+    (approved offline training, an adjustment). Safe to run again."""
+    member = Member.objects.select_related("unit").get(pk=member_id)
+    return _render_new(_issue_for_plan(member, year))
+
+
+def _issue_for_plan(member, year):
+    """``(certificate, created)`` for each plan rule of ``year`` if the member met the plan."""
+    from dj_learning.credits import services as credits
+
+    plan_rules = rules_for(member, IssuingRule.Trigger.PLAN).filter(
+        Q(year__isnull=True) | Q(year=year)
+    )
+    if not plan_rules:
+        return []
+    # The one plan rule (courses.services.plan_met), as the transcript applies it.
+    transcript = credits.transcript(member, year)
+    if not transcript.met:
+        return []
+    return [
+        issue(
+            member,
+            rule.template,
+            key=f"rule:{rule.pk}:{member.pk}:{year}",
+            rule=rule,
+            plan_year=year,
+            credits=_credits(transcript.total),
+        )
+        for rule in plan_rules
+    ]
 
 
 def issue_on_exam(attempt_id):
@@ -427,14 +443,14 @@ def notify_issued(certificate):
 def rerender(user, certificate):
     """Staff re-render a certificate from its template as it is now; number and code stay."""
     if not scope.can_see_member(user, certificate.member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This certificate is outside your units."))
+        raise OutsideUnits(_("This certificate is outside your units."))
     queue_render(certificate, force=True)
 
 
 def revoke(user, certificate, reason):
     """Revoke a certificate with a reason; verification then says revoked, with the date."""
     if not scope.can_see_member(user, certificate.member, roles=ADMIN_ROLES):
-        raise CertificateError(_("This certificate is outside your units."))
+        raise OutsideUnits(_("This certificate is outside your units."))
     if not (reason or "").strip():
         raise CertificateError(_("Give a reason: it stays on the record."))
     if certificate.status == Certificate.Status.REVOKED:

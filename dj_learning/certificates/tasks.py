@@ -8,6 +8,11 @@ def issue_on_completion(completion_id):
     return [c.pk for c in services.issue_on_completion(completion_id)]
 
 
+def issue_on_plan(member_id, year):
+    """Queued after credits other than a completion's (approved training): plan rules."""
+    return [c.pk for c in services.issue_on_plan(member_id, year)]
+
+
 def issue_on_exam(attempt_id):
     """Queued after a passed exam: exam rules. Safe to run again."""
     return [c.pk for c in services.issue_on_exam(attempt_id)]

@@ -4,6 +4,7 @@
 PDF, the API, the command and the exports all call it.
 """
 
+import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -19,7 +20,10 @@ from dj_learning.courses.models import Kind
 from dj_learning.registry import Registry
 from dj_learning.review import services as review
 
+from . import signals
 from .models import CreditEntry, OfflineTraining, TranscriptDocument
+
+logger = logging.getLogger(__name__)
 
 ZERO = Decimal("0")
 
@@ -72,9 +76,28 @@ def backfill_completions():
     return written
 
 
+def _announce(entry):
+    """Send ``credits_recorded`` for ``entry`` once its transaction commits."""
+
+    def send():
+        # A failing listener must not fail the approval that wrote the credits.
+        for receiver, error in signals.credits_recorded.send_robust(
+            sender=CreditEntry, entry=entry
+        ):
+            if isinstance(error, Exception):
+                logger.error(
+                    "credits_recorded listener %r failed for entry %s",
+                    receiver,
+                    entry.pk,
+                    exc_info=error,
+                )
+
+    transaction.on_commit(send)
+
+
 def record_training(training):
     """Write the credits of an approved offline training; called by the review flow."""
-    entry, _created = CreditEntry.objects.get_or_create(
+    entry, created = CreditEntry.objects.get_or_create(
         training=training,
         defaults={
             "member_id": training.member_id,
@@ -86,6 +109,8 @@ def record_training(training):
             "earned_on": training.date,
         },
     )
+    if created:
+        _announce(entry)
     return entry
 
 
@@ -115,7 +140,7 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
     """A correction: a new entry with a reason, never an edit of an old one."""
     if not reason.strip():
         raise ValueError(_("An adjustment needs a reason."))
-    return CreditEntry.objects.create(
+    entry = CreditEntry.objects.create(
         member=member,
         year=year,
         kind=kind,
@@ -126,6 +151,8 @@ def adjust(member, *, year, kind, amount, reason, by, earned_on=None):
         created_by=by,
         earned_on=earned_on or timezone.localdate(),
     )
+    _announce(entry)
+    return entry
 
 
 # -- Reading it: the transcript ------------------------------------------------------------

@@ -102,3 +102,33 @@ class StaffRole(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.get_role_display()} · {self.unit}"
+
+
+class Counter(models.Model):
+    """The last number handed out in a unit, for one kind of document and one year.
+
+    One numbering service for every app that numbers documents per region and
+    year (certificates, suggestions): ``services.next_number()`` increments it
+    inside the caller's transaction, so numbers have no gaps and no twins. The
+    ``scope`` names the series ("certificate", "suggestion"); a series' number
+    format belongs to the app that uses it.
+    """
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    scope = models.CharField(_("series"), max_length=40)
+    year = models.PositiveSmallIntegerField(_("year"))
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("number counter")
+        verbose_name_plural = _("number counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "scope", "year"], name="learning_counter_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} · {self.scope} · {self.year} · {self.last}"

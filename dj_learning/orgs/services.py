@@ -1,9 +1,10 @@
 """Business rules for the organization tree and staff roles."""
 
 from django.db import transaction
+from django.db.models import F
 
 from . import scope
-from .models import StaffRole, Unit
+from .models import Counter, StaffRole, Unit
 
 
 @transaction.atomic
@@ -41,3 +42,27 @@ def grant_role(user, unit, role):
 def revoke_role(user, unit, role):
     StaffRole.objects.filter(user=user, unit=unit, role=role).delete()
     scope.clear_cache(user)
+
+
+# -- Numbering ----------------------------------------------------------------------------
+
+
+def next_number(unit, scope, year):
+    """The next number of the series ``scope`` in ``unit`` for ``year``: 1, 2, 3...
+
+    ``unit`` is a unit or its id. Call it inside the transaction that records
+    the numbered document: the increment locks the counter's row until that
+    transaction ends, so concurrent callers queue behind it (no twins), and a
+    rollback gives the number back (no gaps). The first number of a series
+    creates its row; two callers creating it at once both count on the one row.
+    """
+    unit_id = unit.pk if isinstance(unit, Unit) else unit
+    counter = Counter.objects.filter(unit_id=unit_id, scope=scope, year=year)
+    with transaction.atomic():
+        if not counter.update(last=F("last") + 1):
+            # ON CONFLICT DO NOTHING: a row a concurrent caller is creating is waited for.
+            Counter.objects.bulk_create(
+                [Counter(unit_id=unit_id, scope=scope, year=year)], ignore_conflicts=True
+            )
+            counter.update(last=F("last") + 1)
+        return counter.values_list("last", flat=True).get()

@@ -45,22 +45,6 @@ class SuggestionCategory(models.Model):
         return self.name
 
 
-class NumberCounter(models.Model):
-    """The last tracking number handed out in a region and year (locked while counting)."""
-
-    region = models.ForeignKey("learning_orgs.Unit", on_delete=models.CASCADE, related_name="+")
-    year = models.PositiveIntegerField()
-    last = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["region", "year"], name="learning_numcounter_unique"),
-        ]
-
-    def __str__(self):
-        return f"{self.region_id} · {self.year} · {self.last}"
-
-
 class Suggestion(models.Model):
     class Kind(models.TextChoices):
         SUGGESTION = "suggestion", _("Suggestion")

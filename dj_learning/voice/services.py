@@ -27,13 +27,13 @@ from django.utils.translation import gettext_lazy
 from dj_learning.conf import settings
 from dj_learning.notifications.services import Kind, kinds, notify, notify_many
 from dj_learning.orgs import scope
+from dj_learning.orgs import services as orgs
 from dj_learning.rewards import services as rewards
 from dj_learning.rewards.models import Action
 
 from .models import (
     Answer,
     Ballot,
-    NumberCounter,
     Poll,
     Question,
     Response,
@@ -48,6 +48,9 @@ STAFF_ROLES = scope.STAFF_ROLES
 REPLIED = "voice.suggestion_replied"
 ADOPTED = "voice.suggestion_adopted"
 POLL_OPENED = "voice.poll_opened"
+
+#: The series of tracking numbers in the numbering service (``orgs.Counter.scope``).
+NUMBER_SERIES = "suggestion"
 
 TITLE_MAX = 200
 TEXT_MAX = 5000
@@ -115,13 +118,9 @@ def categories_for(member):
 
 
 def _next_number(region, year):
-    NumberCounter.objects.bulk_create(
-        [NumberCounter(region=region, year=year)], ignore_conflicts=True
-    )
-    counter = NumberCounter.objects.select_for_update().get(region=region, year=year)
-    counter.last += 1
-    counter.save(update_fields=["last"])
-    return f"{settings.SUGGESTION_NUMBER_PREFIX}-{year}-{counter.last:06d}"
+    """The region's next tracking number for ``year``, from the shared numbering service."""
+    number = orgs.next_number(region, NUMBER_SERIES, year)
+    return f"{settings.SUGGESTION_NUMBER_PREFIX}-{year}-{number:06d}"
 
 
 def submit(member, *, title, text, category=None, kind=Suggestion.Kind.SUGGESTION,

@@ -1,0 +1,41 @@
+"""Suggestions' tracking numbers move to the shared numbering service (``orgs.Counter``,
+series "suggestion"): each region's last number is copied, so numbering continues where
+it was, then the app's own ``NumberCounter`` goes."""
+
+from django.db import migrations
+
+SERIES = "suggestion"
+
+
+def to_counter(apps, schema_editor):
+    NumberCounter = apps.get_model("learning_voice", "NumberCounter")
+    Counter = apps.get_model("learning_orgs", "Counter")
+    for row in NumberCounter.objects.all():
+        counter, _created = Counter.objects.get_or_create(
+            unit_id=row.region_id, scope=SERIES, year=row.year
+        )
+        if counter.last < row.last:
+            counter.last = row.last
+            counter.save(update_fields=["last"])
+
+
+def from_counter(apps, schema_editor):
+    NumberCounter = apps.get_model("learning_voice", "NumberCounter")
+    Counter = apps.get_model("learning_orgs", "Counter")
+    for counter in Counter.objects.filter(scope=SERIES):
+        NumberCounter.objects.update_or_create(
+            region_id=counter.unit_id, year=counter.year, defaults={"last": counter.last}
+        )
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("learning_voice", "0002_discussion"),
+        ("learning_orgs", "0002_number_shared_counter"),
+    ]
+
+    operations = [
+        migrations.RunPython(to_counter, from_counter, elidable=True),
+        migrations.DeleteModel(name="NumberCounter"),
+    ]
