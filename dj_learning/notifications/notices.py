@@ -60,6 +60,14 @@ def notify(user, kind, title, **kwargs):
         send(user, kind, title, **kwargs)
 
 
+def notify_many(user_ids, kind, title, **kwargs):
+    """``services.notify_many`` when the inbox is installed; nothing otherwise."""
+    if installed():
+        from .services import notify_many as send
+
+        send(user_ids, kind, title, **kwargs)
+
+
 def wants_email(user, kind):
     """Does ``user`` get e-mail of ``kind`` (their choice, else the kind's default)?"""
     if not installed():
