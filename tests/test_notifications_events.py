@@ -69,6 +69,7 @@ def test_every_kind_is_registered_with_a_label_for_the_preferences():
         "certificates.issued",
         "credits.plan_reminder",
         "activities.attendance_credited",
+        "activities.reminder",
     } <= names
 
 
@@ -323,3 +324,25 @@ def test_attendance_credited_after_review_tells_the_member_when_approved(
         review.approve(training, reviewer)
     assert len(notices(member, "activities.attendance_credited")) == 1
     assert sum(credits.earned_credits(member, 2026)) == Decimal("2")
+
+
+def test_members_signed_up_are_reminded_the_day_before_once(
+    client, tree, member, activity, django_capture_on_commit_callbacks
+):
+    from dj_learning.activities.models import SignUp
+
+    later = Activity.objects.create(
+        unit=tree["b1"], title="讲座", place="礼堂", starts_at=T + timedelta(days=4),
+        ends_at=T + timedelta(days=4, hours=1),
+    )  # fmt: skip
+    SignUp.objects.create(activity=activity, member=member)
+    SignUp.objects.create(activity=later, member=member)
+    evening_before = T - timedelta(hours=16)  # 18:00 in Beijing the day before
+    with django_capture_on_commit_callbacks(execute=True):
+        assert activities.remind_tomorrow(evening_before) == 1
+        activities.remind_tomorrow(evening_before + timedelta(hours=1))  # run again
+    (notice,) = notices(member, "activities.reminder")
+    assert "明天：“主题党日”" in inbox(client, member)
+    assert "10:00" in notice.body and "党员活动室" in notice.body
+    (email,) = mail.outbox
+    assert email.subject == "明天：“主题党日”" and email.to == ["zhang@example.org"]

@@ -362,10 +362,44 @@ def credit_attendance(user, activity, now=None):
 
 
 ATTENDANCE_CREDITED = "activities.attendance_credited"
+ACTIVITY_TOMORROW = "activities.reminder"
 
 
 def register_kinds():
     notices.register_kind(ATTENDANCE_CREDITED, gettext_lazy("Credits for an activity I attended"))
+    notices.register_kind(
+        ACTIVITY_TOMORROW, gettext_lazy("A reminder of an activity I signed up for"), email=True
+    )
+
+
+def remind_tomorrow(now=None):
+    """Remind the members signed up for an activity that starts tomorrow (the site's
+    local day). Safe to run again: once per activity and member. Returns how many."""
+    now = now or timezone.now()
+    start = timezone.make_aware(
+        datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time())
+    )
+    signups = SignUp.objects.filter(
+        activity__starts_at__gte=start,
+        activity__starts_at__lt=start + timedelta(days=1),
+        member__user__isnull=False,
+    ).select_related("activity", "member__user")
+    for signup in signups:
+        activity, user = signup.activity, signup.member.user
+        with notices.in_language(user):
+            notices.notify(
+                user,
+                ACTIVITY_TOMORROW,
+                _("Tomorrow: “%(title)s”") % {"title": activity.title},
+                body=_("It starts at %(time)s, at %(place)s.")
+                % {
+                    "time": f"{timezone.localtime(activity.starts_at):%H:%M}",
+                    "place": activity.place,
+                },
+                url=reverse("dj_learning:activity", args=[activity.pk]),
+                key=f"activity-tomorrow:{activity.pk}",
+            )
+    return len(signups)
 
 
 def tell_credited(attendance, activity):
