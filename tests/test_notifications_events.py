@@ -127,6 +127,9 @@ def test_a_returned_request_tells_whoever_made_it_with_the_reason(
     (clerk_notice,) = Notification.objects.filter(user=clerk)
     assert "张伟" in clerk_notice.title and "没有依据" in clerk_notice.body
     assert clerk_notice.url == f"/admin/learning/records/changes/{by_clerk.pk}/"
+    # E-mail to the member; the clerk's account has no address.
+    (email,) = mail.outbox
+    assert email.to == ["zhang@example.org"] and email.subject == "您的更正申请已退回"
 
 
 def test_a_request_returned_again_after_resubmission_is_a_second_notice(
@@ -180,6 +183,8 @@ def test_a_cancelled_redemption_says_the_points_came_back_and_why(
     (notice,) = notices(member, "rewards.redemption_cancelled")
     assert "您兑换的“书签”已取消" in inbox(client, member)
     assert "30" in notice.body and "缺货" in notice.body
+    (email,) = mail.outbox  # redeem() ran outside the capture: its notice never committed
+    assert email.subject == "您兑换的“书签”已取消" and "缺货" in email.body
 
 
 # -- Certificates -----------------------------------------------------------------------------
