@@ -30,10 +30,12 @@ def members(tree, django_user_model):
     return behind, done, no_plan
 
 
-def test_members_behind_are_emailed_once_near_the_years_end(members):
+def test_members_behind_are_emailed_once_near_the_years_end(
+    members, django_capture_on_commit_callbacks
+):
     behind, _done, _no_plan = members
     assert remind_behind(date(2026, 10, 1)) == 0  # too early
-    with translation.override("zh-hans"):
+    with translation.override("zh-hans"), django_capture_on_commit_callbacks(execute=True):
         assert remind_behind(date(2026, 12, 1)) == 1
     (message,) = mail.outbox
     assert message.to == ["behind@example.org"]

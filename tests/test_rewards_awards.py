@@ -89,15 +89,22 @@ def test_award_points_by_criterion_once(
     assert services.check_ledger() == []
 
 
-def test_award_a_catalog_item(school):
+def test_award_a_catalog_item(school, django_capture_on_commit_callbacks):
+    from dj_learning.notifications.models import Notification
+
     tree, people, admin = school
     item = factories.catalog_item(unit=tree["r1"], title="优秀学员证书", stock=2)
     award = request(admin, tree["r1"], criterion="met", item=item)
-    awards.run(award.pk)
-    awards.run(award.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        awards.run(award.pk)
+        awards.run(award.pk)
     item.refresh_from_db()
     assert item.stock == 0 and names(award) == ["乙", "甲"]
     assert Redemption.objects.filter(award=award, cost=0, status="pending").count() == 2
+    # The two awarded members hear it is ready to pick up, once, in Chinese.
+    notes = Notification.objects.filter(kind="rewards.redemption_ready").order_by("user_id")
+    assert [n.user_id for n in notes] == [people["甲"].user_id, people["乙"].user_id]
+    assert notes[0].title == "“优秀学员证书”可以领取了"
     too_few = request(admin, tree["r1"], criterion="min_credits", min_credits=0, item=item)
     with pytest.raises(services.PointsError, match="Not enough stock"):
         awards.run(too_few.pk)

@@ -198,3 +198,66 @@ def test_staff_list_the_reported_comments_of_their_subtree(client, setting):
     into_admin(client, setting["r2staff"])
     page = client.get("/admin/learning/voice/comments/").content.decode()
     assert "二区的评论被举报" in page and "被举报的评论" not in page
+
+
+# -- The audience: members who may study the module ------------------------------------------
+
+
+@pytest.fixture
+def region_module(tree):
+    """A module of a course region 1 offers: its members' discussion, not region 2's."""
+    return factories.module(course=factories.course(unit=tree["r1"]), revision=False)
+
+
+def test_members_who_may_study_the_module_read_and_write_its_discussion(
+    client, setting, region_module
+):
+    discussion.post(setting["b"], region_module, "一区的讨论")
+    client.force_login(setting["a"].user)  # a member of a branch of region 1
+    page = client.get(url(region_module))
+    assert page.status_code == 200 and "一区的讨论" in page.content.decode()
+    assert 'data-testid="comment-form"' in page.content.decode()
+    assert client.post(url(region_module), {"text": "我来说两句"}).status_code == 302
+    api = f"/api/v1/modules/{region_module.pk}/comments"
+    assert [c["text"] for c in client.get(api).json()] == ["一区的讨论", "我来说两句"]
+    created = client.post(api, {"text": "接口发言"}, content_type="application/json")
+    assert created.status_code == 201
+
+
+def test_members_of_other_units_are_told_the_discussion_does_not_exist(
+    client, setting, region_module
+):
+    comment = discussion.post(setting["a"], region_module, "一区的讨论")
+    outsider = setting["c"]  # a member of region 2
+    with pytest.raises(discussion.VoiceError, match="Only members who may study"):
+        discussion.post(outsider, region_module, "我是二区的")
+    client.force_login(outsider.user)
+    assert client.get(url(region_module)).status_code == 404
+    assert client.post(url(region_module), {"text": "我是二区的"}).status_code == 404
+    api = f"/api/v1/modules/{region_module.pk}/comments"
+    assert client.get(api).status_code == 404
+    refused = client.post(api, {"text": "我是二区的"}, content_type="application/json")
+    assert refused.status_code == 404
+    report = client.post(f"/learning/comments/{comment.pk}/", {"action": "report"})
+    assert report.status_code == 404
+    assert not CommentReport.objects.exists()
+    assert list(Comment.objects.values_list("text", flat=True)) == ["一区的讨论"]
+    # Staff of region 2 have no members in the audience either.
+    client.force_login(setting["r2staff"])
+    assert client.get(url(region_module)).status_code == 404
+
+
+def test_the_module_in_a_members_plan_opens_its_discussion(client, setting, region_module, tree):
+    factories.plan(unit=tree["r2"], modules=[region_module])
+    client.force_login(setting["c"].user)
+    assert client.get(url(region_module)).status_code == 200
+    assert client.post(url(region_module), {"text": "计划里有"}).status_code == 302
+
+
+def test_staff_of_the_audience_read_to_moderate_but_do_not_post(client, setting, region_module):
+    discussion.post(setting["a"], region_module, "一区的讨论")
+    client.force_login(setting["staff"])  # a clerk of a branch of region 1, no member record
+    page = client.get(url(region_module))
+    assert page.status_code == 200 and "一区的讨论" in page.content.decode()
+    assert 'data-testid="comment-form"' not in page.content.decode()
+    assert client.post(url(region_module), {"text": "工作人员"}).status_code == 403

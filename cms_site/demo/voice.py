@@ -77,18 +77,30 @@ COMMENTS = [
 
 
 def load_comments():
-    """Comments under the first live module (the demo with courses)."""
+    """Comments under the first live module every commenter may study (the demo with
+    courses): a module's discussion is its audience's."""
     from dj_learning.courses.models import ModulePage
     from dj_learning.voice import discussion
     from dj_learning.voice.models import Comment
 
-    module = ModulePage.objects.live().order_by("path").first()
+    authors = {
+        m.user.username: m
+        for m in Member.objects.filter(user__username__in=[c[0] for c in COMMENTS]).select_related(
+            "user", "unit"
+        )
+    }
+    modules = list(ModulePage.objects.live().order_by("path")[:20])
+    module = next(
+        (m for m in modules if all(discussion.in_audience(a, m) for a in authors.values())),
+        modules[0] if modules else None,
+    )
     if module is None or Comment.objects.filter(module=module).exists():
         return
     posted = []
     for username, text, parent in COMMENTS:
-        member = Member.objects.filter(user__username=username).first()
-        if member is None:
+        member = authors.get(username)
+        if member is None or not discussion.in_audience(member, module):
+            posted.append(None)  # keeps the replies' indexes
             continue
         parent_comment = posted[parent] if parent is not None and parent < len(posted) else None
         posted.append(discussion.post(member, module, text, parent=parent_comment))

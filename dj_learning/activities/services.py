@@ -23,14 +23,17 @@ from django.conf import settings as django_settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from dj_learning.conf import settings
 from dj_learning.courses.services import study_year, year_bounds
 from dj_learning.credits.models import OfflineTraining
 from dj_learning.credits.services import TranscriptSection, record_training
+from dj_learning.notifications import notices
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import StaffRole
 from dj_learning.review import services as review
@@ -343,7 +346,9 @@ def credit_attendance(user, activity, now=None):
         # One run at a time per activity: a second click waits, then finds the trainings.
         Activity.objects.select_for_update().filter(pk=activity.pk).first()
         attendances = list(
-            Attendance.objects.filter(activity=activity).select_related("member__unit", "training")
+            Attendance.objects.filter(activity=activity).select_related(
+                "member__unit", "member__user", "training"
+            )
         )
         for attendance in attendances:
             if activity.credit_hours > 0 and attendance.training_id is None:
@@ -352,11 +357,84 @@ def credit_attendance(user, activity, now=None):
                 attendance.save(update_fields=["training"])
                 if training.status == OfflineTraining.Status.APPLIED:
                     result.credited += 1
+                    tell_credited(attendance, activity)
                 else:
                     result.pending += 1
             if _award(attendance, now) is not None:
                 result.points += 1
     return result
+
+
+ATTENDANCE_CREDITED = "activities.attendance_credited"
+ACTIVITY_TOMORROW = "activities.reminder"
+
+
+def register_kinds():
+    notices.register_kind(ATTENDANCE_CREDITED, gettext_lazy("Credits for an activity I attended"))
+    notices.register_kind(
+        ACTIVITY_TOMORROW, gettext_lazy("A reminder of an activity I signed up for"), email=True
+    )
+
+
+def remind_tomorrow(now=None):
+    """Remind the members signed up for an activity that starts tomorrow (the site's
+    local day). Safe to run again: once per activity and member. Returns how many."""
+    now = now or timezone.now()
+    start = timezone.make_aware(
+        datetime.combine(timezone.localdate(now) + timedelta(days=1), datetime.min.time())
+    )
+    signups = SignUp.objects.filter(
+        activity__starts_at__gte=start,
+        activity__starts_at__lt=start + timedelta(days=1),
+        member__user__isnull=False,
+    ).select_related("activity", "member__user")
+    for signup in signups:
+        activity, user = signup.activity, signup.member.user
+        with notices.in_language(user):
+            notices.notify(
+                user,
+                ACTIVITY_TOMORROW,
+                _("Tomorrow: “%(title)s”") % {"title": activity.title},
+                body=_("It starts at %(time)s, at %(place)s.")
+                % {
+                    "time": f"{timezone.localtime(activity.starts_at):%H:%M}",
+                    "place": activity.place,
+                },
+                url=reverse("dj_learning:activity", args=[activity.pk]),
+                key=f"activity-tomorrow:{activity.pk}",
+            )
+    return len(signups)
+
+
+def tell_credited(attendance, activity):
+    """Tell the member their attendance counts as training: once per attendance."""
+    user = attendance.member.user
+    if user is None:
+        return
+    with notices.in_language(user):
+        notices.notify(
+            user,
+            ATTENDANCE_CREDITED,
+            _("Your attendance at “%(title)s” is credited") % {"title": activity.title},
+            body=_("%(hours)s credit hours are on your record.")
+            % {"hours": floatformat(activity.credit_hours, -2)},
+            url=reverse("dj_learning:activity", args=[activity.pk]),
+            key=f"attendance-credited:{attendance.pk}",
+        )
+
+
+def on_training_decided(sender, review_request, applied, **kwargs):
+    """``review.signals.request_decided`` for offline training: an attendance whose
+    training a reviewer approved later is credited now, and its member hears of it."""
+    if not applied:
+        return
+    attendance = (
+        Attendance.objects.filter(training=review_request)
+        .select_related("activity", "member__user")
+        .first()
+    )
+    if attendance is not None:
+        tell_credited(attendance, attendance.activity)
 
 
 def _training(user, activity, attendance, now):

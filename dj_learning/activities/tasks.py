@@ -15,3 +15,8 @@ def credit_attendance(activity_id, user_id):
     result = services.credit_attendance(user, activity)
     log(activity, "learning_activities.credit", user=user, data=result.__dict__)
     return result.__dict__
+
+
+def remind_tomorrow():
+    """Scheduled daily by ``learning_demo`` (18:00): tomorrow's activities; safe to rerun."""
+    return services.remind_tomorrow()

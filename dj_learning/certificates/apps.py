@@ -12,6 +12,7 @@ class CertificatesConfig(AppConfig):
         from dj_learning.courses import signals
         from dj_learning.credits import services as credits
         from dj_learning.credits import signals as credit_signals
+        from dj_learning.notifications import notices
         from dj_learning.quizzes import signals as quiz_signals
         from dj_learning.rewards import awards
         from dj_learning.templatetags import learning_tags
@@ -34,3 +35,4 @@ class CertificatesConfig(AppConfig):
         credits.verifications.register("certificates", services.verification)
         # My study lists the member's latest certificates.
         learning_tags.providers.register("certificates", services.latest_for_request)
+        notices.register_kind(services.ISSUED, _("A certificate issued to me"), email=True)

@@ -11,10 +11,14 @@ class CreditsConfig(AppConfig):
     def ready(self):
         from dj_learning.courses import completion
         from dj_learning.courses import services as courses
+        from dj_learning.notifications import notices
 
-        from . import services
+        from . import reminders, services
 
         # In the completion's own transaction: a completion never exists without its credits.
         completion.on_complete.register("credits.ledger", services.record_completion)
         # My study counts the ledger's credits, offline training included.
         courses.credit_sources.register("credits.ledger", services.earned_credits)
+        notices.register_kind(
+            reminders.PLAN_REMINDER, _("A reminder that my study plan is behind"), email=True
+        )

@@ -6,10 +6,12 @@ from django.conf import settings as django_settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from dj_learning.conf import settings
 from dj_learning.courses.services import study_year, year_bounds
+from dj_learning.notifications import notices
 from dj_learning.orgs.models import Unit
 
 from .models import Reminder
@@ -17,7 +19,7 @@ from .reports import members_with_credits
 
 
 def remind_behind(today=None):
-    """Email each member behind their plan, once per ``REMINDER_INTERVAL_DAYS``, in the last
+    """Remind each member behind their plan (inbox and e-mail), once per ``REMINDER_INTERVAL_DAYS``, in the last
     ``REMINDER_DAYS_BEFORE_YEAR_END`` days of the year. Returns how many were reminded.
 
     Safe to run again (a retried job): a member reminded today is not reminded twice.
@@ -40,9 +42,8 @@ def remind_behind(today=None):
             try:
                 with transaction.atomic():
                     reminder = Reminder.objects.create(member=member, year=year, sent_on=today)
-                    if member.user.email:
-                        _email(member, year, year_end)
-                        reminder.emailed = True
+                    reminder.emailed = _remind(member, reminder, year, year_end)
+                    if reminder.emailed:
                         reminder.save(update_fields=["emailed"])
             except IntegrityError:
                 continue  # reminded today already, by a run a moment ago
@@ -50,9 +51,35 @@ def remind_behind(today=None):
     return reminded
 
 
-def _email(member, year, year_end):
+PLAN_REMINDER = "credits.plan_reminder"
+
+
+def _remind(member, reminder, year, year_end):
+    """A notice in the member's inbox (e-mail too, by their choice: on unless they turn it
+    off), keyed on the reminder; a site without the inbox app gets the e-mail alone.
+    Returns whether an e-mail goes out."""
+    context = {"member": member, "year": year, "year_end": year_end}
+    if not notices.installed():
+        if member.user.email:
+            _email(member, context)
+            return True
+        return False
+    with notices.in_language(member.user):
+        title = render_to_string("dj_learning/credits/reminder_subject.txt", context).strip()
+        body = render_to_string("dj_learning/credits/reminder_body.txt", context)
+    notices.notify(
+        member.user,
+        PLAN_REMINDER,
+        title,
+        body=body,
+        url=reverse("dj_learning:my_study"),
+        key=f"plan-reminder:{reminder.pk}",
+    )
+    return notices.wants_email(member.user, PLAN_REMINDER)
+
+
+def _email(member, context):
     with translation.override(django_settings.LANGUAGE_CODE):
-        context = {"member": member, "year": year, "year_end": year_end}
         send_mail(
             subject=render_to_string("dj_learning/credits/reminder_subject.txt", context).strip(),
             message=render_to_string("dj_learning/credits/reminder_body.txt", context),

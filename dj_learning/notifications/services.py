@@ -9,7 +9,12 @@ Every app notifies through :func:`notify`; the kinds it sends are registered in
 
 then, wherever the event happens::
 
-    notify(member.user, "certificates.issued", title, url=..., key=f"cert:{cert.pk}")
+    notify(member.user, "certificates.issued", gettext_lazy("Certificate %(number)s"),
+           params={"number": cert.number}, url=..., key=f"cert:{cert.pk}")
+
+The text is written in the recipient's language (:func:`language_for`), not in the
+language of whoever caused the event (a reviewer in an English admin, a job): pass
+lazy strings with ``params``, or render under :func:`in_language`.
 
 The notification is written after the caller's transaction commits (what may
 lag goes after commit), once per ``key``; an e-mail follows through django-q2
@@ -26,8 +31,19 @@ from django.utils.translation import gettext_lazy as _
 from dj_learning.registry import Registry
 
 from .models import EmailPreference, Notification
+from .notices import in_language, language_for
 
-__all__ = ["Kind", "kinds", "mark_all_read", "mark_read", "notify", "notify_many", "unread_count"]
+__all__ = [
+    "Kind",
+    "in_language",
+    "kinds",
+    "language_for",
+    "mark_all_read",
+    "mark_read",
+    "notify",
+    "notify_many",
+    "unread_count",
+]
 
 
 @dataclass(frozen=True)
@@ -45,18 +61,31 @@ kinds = Registry("notification kinds")
 kinds.register("general", Kind(_("Notices")))
 
 
-def notify(user, kind, title, *, body="", url="", key=None):
+def _text(user, text, params=None):
+    """``text`` (lazy or not) in ``user``'s language, with ``params`` filled in."""
+    with in_language(user):
+        text = str(text)
+        if params:
+            text = text % {name: str(value) for name, value in params.items()}
+    return text
+
+
+def notify(user, kind, title, *, body="", url="", key=None, params=None):
     """Put a notification in ``user``'s inbox after the current transaction commits.
 
-    ``kind`` must be registered in :data:`kinds`. With ``key``, the same user is
-    notified once however often this is called. Safe to call inside or outside a
+    ``kind`` must be registered in :data:`kinds`. ``title`` and ``body`` are
+    rendered in the user's language (:func:`language_for`): pass lazy strings;
+    ``params`` fills the title's ``%(name)s`` placeholders (the body is taken as
+    it is: it may be what someone typed). With ``key``, the same user is notified
+    once however often this is called. Safe to call inside or outside a
     transaction; nothing is written if the transaction rolls back.
     """
     if kind not in kinds:
         raise ValueError(f"Unknown notification kind {kind!r}; register it in kinds.")
     if user is None:
         return
-    transaction.on_commit(lambda: _write(user.pk, kind, str(title)[:255], str(body), url, key))
+    title, body = _text(user, title, params)[:255], _text(user, body)
+    transaction.on_commit(lambda: _write(user.pk, kind, title, body, url, key))
 
 
 def _write(user_id, kind, title, body, url, key):
@@ -76,7 +105,7 @@ def _write(user_id, kind, title, body, url, key):
         async_task("dj_learning.notifications.tasks.send_email", notification.pk)
 
 
-def notify_many(user_ids, kind, title, *, body="", url="", key):
+def notify_many(user_ids, kind, title, *, body="", url="", key, params=None):
     """:func:`notify` for many users at once (a poll's audience): one insert, after commit.
 
     ``key`` is required: running it again notifies nobody twice.
@@ -84,6 +113,7 @@ def notify_many(user_ids, kind, title, *, body="", url="", key):
     if kind not in kinds:
         raise ValueError(f"Unknown notification kind {kind!r}; register it in kinds.")
     user_ids = list(user_ids)
+    title, body = _text(None, title, params), _text(None, body)
 
     def write():
         Notification.objects.bulk_create(

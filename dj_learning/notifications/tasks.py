@@ -23,10 +23,17 @@ def send_email(notification_id):
             # Plain text: whatever a member typed reaches the mail as text, never as markup.
             send_mail(
                 notification.title,
-                notification.body + (f"\n\n{notification.url}" if notification.url else ""),
+                notification.body
+                + (f"\n\n{_absolute(notification.url)}" if notification.url else ""),
                 None,
                 [notification.user.email],
             )
         notification.emailed_at = timezone.now()
         notification.save(update_fields=["emailed_at"])
         return True
+
+
+def _absolute(url):
+    """A link in an e-mail needs the site's address (``WAGTAILADMIN_BASE_URL``)."""
+    base = getattr(django_settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    return base.rstrip("/") + url if url.startswith("/") else url

@@ -25,6 +25,7 @@ from dj_learning.orgs import scope
 from dj_learning.orgs.models import StaffRole
 
 from .models import ReviewLevels, ReviewStep
+from .signals import request_decided
 
 
 class ReviewError(Exception):
@@ -137,16 +138,25 @@ def approve(review_request, user, comment=""):
         allowed, why = may_review(user, review_request)
         if not allowed:
             raise ReviewError(why)
-        _record(review_request, review_request.level, ReviewStep.Decision.APPROVE, user, comment)
+        step = _record(
+            review_request, review_request.level, ReviewStep.Decision.APPROVE, user, comment
+        )
         if review_request.level < len(review_request.level_kinds()):
             review_request.level += 1
             review_request.save(update_fields=["level"])
-        else:
-            review_request.apply()
-            review_request.status = review_request.Status.APPLIED
-            review_request.decided_at = timezone.now()
-            review_request.save(update_fields=["status", "decided_at"])
+            return review_request
+        review_request.apply()
+        review_request.status = review_request.Status.APPLIED
+        review_request.decided_at = timezone.now()
+        review_request.save(update_fields=["status", "decided_at"])
+    _decided(review_request, step, applied=True)
     return review_request
+
+
+def _decided(review_request, step, *, applied):
+    request_decided.send(
+        sender=type(review_request), review_request=review_request, step=step, applied=applied
+    )
 
 
 def reject(review_request, user, comment):
@@ -158,10 +168,13 @@ def reject(review_request, user, comment):
         allowed, why = may_review(user, review_request)
         if not allowed:
             raise ReviewError(why)
-        _record(review_request, review_request.level, ReviewStep.Decision.REJECT, user, comment)
+        step = _record(
+            review_request, review_request.level, ReviewStep.Decision.REJECT, user, comment
+        )
         review_request.status = review_request.Status.REJECTED
         review_request.decided_at = timezone.now()
         review_request.save(update_fields=["status", "decided_at"])
+    _decided(review_request, step, applied=False)
     return review_request
 
 

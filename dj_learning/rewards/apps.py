@@ -27,6 +27,7 @@ class RewardsConfig(AppConfig):
             listeners.on_quiz_passed, dispatch_uid="learning_rewards_quiz_passed"
         )
         credits.sections.register("rewards.points", services.transcript_section)
+        services.register_kinds()
         embed.register(
             "leaderboard",
             widgets.leaderboard,

@@ -26,16 +26,20 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import F
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from dj_learning.credits import reports
+from dj_learning.members.models import Member
+from dj_learning.notifications import notices
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import StaffRole
 from dj_learning.registry import Registry
 
 from .models import Balance, CatalogItem, PointEntry, Redemption, TranscriptAward
-from .services import PointsError, local_day
+from .services import REDEMPTION_READY, PointsError, local_day
 
 #: Staff roles that may award.
 AWARD_ROLES = (StaffRole.Role.ADMIN,)
@@ -223,4 +227,23 @@ def award_chunk(award, member_ids):
             ],
             batch_size=CHUNK,
         )
+        _tell_awarded(award, item, new)
         return len(new)
+
+
+def _tell_awarded(award, item, member_ids):
+    """The members awarded an item hear it is ready to pick up (their code is on My
+    redemptions): one insert after the chunk commits, once per award and member."""
+    if not (member_ids and notices.installed()):
+        return
+    notices.notify_many(
+        Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list(
+            "user_id", flat=True
+        ),
+        REDEMPTION_READY,
+        gettext_lazy("“%(title)s” is ready to pick up"),
+        params={"title": item.title},
+        body=gettext_lazy("You were awarded it: your pick-up code is on My redemptions."),
+        url=reverse("dj_learning:rewards_mine"),
+        key=f"award:{award.pk}:ready",
+    )

@@ -16,10 +16,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
+from dj_learning.notifications import notices
 from dj_learning.registry import Registry
 
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
@@ -547,6 +549,7 @@ def redeem(member, item_id, now=None):
             now=now,
             redemption=redemption,
         )
+        tell(redemption, REDEMPTION_READY, member.user)
     return redemption
 
 
@@ -577,7 +580,57 @@ def _decide(redemption_id, by, status, reason=""):
                     reason=reason,
                     redemption=redemption,
                 )
+        tell(redemption, _DECIDED[status], redemption.member.user)
     return redemption
+
+
+# -- Notices to the member ----------------------------------------------------------------
+
+REDEMPTION_READY = "rewards.redemption_ready"
+REDEMPTION_FULFILLED = "rewards.redemption_fulfilled"
+REDEMPTION_CANCELLED = "rewards.redemption_cancelled"
+_DECIDED = {
+    Redemption.Status.FULFILLED: REDEMPTION_FULFILLED,
+    Redemption.Status.CANCELLED: REDEMPTION_CANCELLED,
+}
+
+
+def register_kinds():
+    notices.register_kind(REDEMPTION_READY, gettext_lazy("A reward ready to pick up"), email=True)
+    notices.register_kind(REDEMPTION_FULFILLED, gettext_lazy("A reward picked up"))
+    notices.register_kind(REDEMPTION_CANCELLED, gettext_lazy("A redemption cancelled"), email=True)
+
+
+def tell(redemption, kind, user):
+    """Notify the member of a redemption's step (ready, picked up, cancelled): once per
+    step, in the member's language, after the transaction commits."""
+    with notices.in_language(user):
+        if kind == REDEMPTION_READY:
+            title = _("“%(title)s” is ready to pick up") % {"title": redemption.title}
+            body = _("Your pick-up code is %(code)s.") % {"code": redemption.code}
+        elif kind == REDEMPTION_FULFILLED:
+            title = _("You picked up “%(title)s”") % {"title": redemption.title}
+            body = ""
+        else:
+            title = _("Your redemption of “%(title)s” was cancelled") % {"title": redemption.title}
+            body = " ".join(
+                part
+                for part in [
+                    redemption.cost
+                    and _("%(points)s points are back in your balance.")
+                    % {"points": redemption.cost},
+                    redemption.reason and _("Reason: %(reason)s") % {"reason": redemption.reason},
+                ]
+                if part
+            )
+        notices.notify(
+            user,
+            kind,
+            title,
+            body=body,
+            url=reverse("dj_learning:rewards_mine"),
+            key=f"redemption:{redemption.pk}:{kind}",
+        )
 
 
 def fulfil(redemption, by):

@@ -74,7 +74,7 @@ def _suggestion(s):
 
 #: The status of a refused ``VoiceError`` by its code; any other refusal is a 409 (the
 #: rules of a valid request refuse it: an empty text, a closed discussion, ...).
-REFUSED = {"rate_limited": 429, "category": 404}
+REFUSED = {"rate_limited": 429, "category": 404, "not_audience": 403}
 
 
 def _refused(error):
@@ -362,7 +362,7 @@ def _comment(comment, member):
 
 @router.get(
     "/modules/{int:module_id}/comments",
-    response=list[CommentOut],
+    response={200: list[CommentOut], **errors(404)},
     summary="A module's comments, each thread's replies after it; hidden ones without text "
     "(their author sees the text and the reason)",
 )
@@ -371,6 +371,8 @@ def module_comments(request, module_id: Id):
 
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     member = member_for(request.user)
+    if not discussion.may_read(request.user, member, module):
+        raise HttpError(404, _("Not found, or not yours to see."))
     out = []
     for comment in discussion.thread(module):
         out.append(_comment(comment, member))
@@ -380,7 +382,7 @@ def module_comments(request, module_id: Id):
 
 @router.post(
     "/modules/{int:module_id}/comments",
-    response={201: CommentOut, **errors(409, 429)},
+    response={201: CommentOut, **errors(403, 404, 409, 429)},
     summary="Comment under a module, or reply to a comment (one level)",
 )
 def create_comment(request, module_id: Id, payload: CommentIn):
@@ -390,6 +392,8 @@ def create_comment(request, module_id: Id, payload: CommentIn):
 
     module = get_object_or_404(ModulePage.objects.live(), pk=module_id)
     member = _own(request)
+    if not discussion.may_read(request.user, member, module):
+        raise HttpError(404, _("Not found, or not yours to see."))
     parent = None
     if payload.parent is not None:
         parent = get_object_or_404(Comment, pk=payload.parent, module=module)

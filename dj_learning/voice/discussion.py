@@ -1,6 +1,8 @@
 """Discussion under modules: the business rules.
 
-Any member may comment under a module (modules have no audience of their own) and
+The discussion of a module belongs to the members who may study it: the module is
+in a course offered to their unit (by it, a unit above, or everyone) or in their
+plan, as ``courses.services.modules_open_to`` decides. They read, comment and
 reply to a top-level comment (one level: a reply to a reply joins its thread). The
 author edits within ``COMMENT_EDIT_MINUTES``. Members report comments; editors who
 may edit the module and staff of the author's unit hide them with a reason the author
@@ -19,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from dj_learning.conf import settings
+from dj_learning.courses.services import modules_open_to
 from dj_learning.notifications.services import Kind, kinds, notify
 from dj_learning.orgs import scope
 
@@ -41,6 +44,38 @@ def is_open(module):
 
 def set_open(module, open_):
     DiscussionSwitch.objects.update_or_create(module=module, defaults={"closed": not open_})
+
+
+def in_audience(member, module):
+    """May ``member`` take part: an active member who may study ``module``."""
+    return (
+        member is not None
+        and member.status == member.Status.ACTIVE
+        and module.pk in modules_open_to(member, [module.pk])
+    )
+
+
+def _staff_of_audience(user, module):
+    """Staff whose units overlap the audience of the module's course (they moderate)."""
+    if scope.sees_everything(user):
+        return True
+    paths = scope.scope_paths(user, scope.STAFF_ROLES)
+    if not paths:
+        return False
+    unit = getattr(module.get_parent().specific, "unit", None)
+    if unit is None:
+        return True
+    return any(p.startswith(unit.path) or unit.path.startswith(p) for p in paths)
+
+
+def may_read(user, member, module):
+    """Who sees a module's discussion: its audience, the module's editors and the staff of
+    units in the audience. Everyone else is told it does not exist."""
+    return (
+        in_audience(member, module)
+        or module.permissions_for_user(user).can_edit()
+        or _staff_of_audience(user, module)
+    )
 
 
 def may_moderate(user, module, comment=None):
@@ -72,6 +107,11 @@ def render_text(text):
 
 def post(member, module, text, parent=None, now=None):
     now = now or timezone.now()
+    if not in_audience(member, module):
+        raise VoiceError(
+            _("Only members who may study this module take part in its discussion."),
+            "not_audience",
+        )
     if not is_open(module):
         raise VoiceError(_("The discussion of this module is closed."), "closed")
     text = _clean_text(text, label=_("The comment"), max_length=TEXT_MAX)
@@ -87,7 +127,8 @@ def post(member, module, text, parent=None, now=None):
         notify(
             parent.member.user,
             COMMENT_REPLY,
-            _("%(name)s replied to your comment") % {"name": member.name},
+            gettext_lazy("%(name)s replied to your comment"),
+            params={"name": member.name},
             body=text,
             url=reverse("dj_learning:discussion", args=[module.pk]) + f"#comment-{comment.pk}",
             key=f"voice-comment:{comment.pk}",
@@ -99,6 +140,11 @@ def edit(member, comment, text, now=None):
     now = now or timezone.now()
     if comment.member_id != member.pk:
         raise VoiceError(_("Only the author can edit a comment."), "not_yours")
+    if not in_audience(member, comment.module):
+        raise VoiceError(
+            _("Only members who may study this module take part in its discussion."),
+            "not_audience",
+        )
     if now - comment.created_at > timedelta(minutes=settings.COMMENT_EDIT_MINUTES):
         raise VoiceError(
             _("A comment can be edited for %(n)s minutes after it is posted.")
@@ -114,6 +160,11 @@ def edit(member, comment, text, now=None):
 def report(member, comment, reason="", now=None):
     """Report a comment (once per member; a second report changes nothing)."""
     now = now or timezone.now()
+    if not in_audience(member, comment.module):
+        raise VoiceError(
+            _("Only members who may study this module take part in its discussion."),
+            "not_audience",
+        )
     check_rate(CommentReport.objects.filter(member=member), settings.REPORT_RATE_PER_HOUR, now)
     try:
         with transaction.atomic():
@@ -136,7 +187,7 @@ def hide(user, comment, reason, now=None):
     notify(
         comment.member.user,
         COMMENT_HIDDEN,
-        _("A moderator hid your comment"),
+        gettext_lazy("A moderator hid your comment"),
         body=reason,
         url=reverse("dj_learning:discussion", args=[comment.module_id]),
         key=f"voice-hidden:{comment.pk}:{comment.hidden_at.timestamp()}",

@@ -251,7 +251,8 @@ def reply(suggestion, user, text, *, internal=False, now=None):
             notify(
                 suggestion.member.user,
                 REPLIED,
-                _("Your suggestion %(number)s has a reply") % {"number": suggestion.number},
+                gettext_lazy("Your suggestion %(number)s has a reply"),
+                params={"number": suggestion.number},
                 body=text,
                 url=_url(suggestion),
                 key=f"voice-reply:{message.pk}",
@@ -309,7 +310,8 @@ def set_status(suggestion, status, *, by=None, now=None):
             notify(
                 member.user,
                 ADOPTED,
-                _("Your suggestion %(number)s was adopted") % {"number": suggestion.number},
+                gettext_lazy("Your suggestion %(number)s was adopted"),
+                params={"number": suggestion.number},
                 body=suggestion.title,
                 url=_url(suggestion),
                 key=f"voice-adopted:{suggestion.pk}",
@@ -602,7 +604,8 @@ def notify_poll_opened(poll):
     notify_many(
         user_ids,
         POLL_OPENED,
-        _("New poll: %(title)s") % {"title": poll.title},
+        gettext_lazy("New poll: %(title)s"),
+        params={"title": poll.title},
         url=reverse("dj_learning:poll", args=[poll.pk]),
         key=f"voice-poll:{poll.pk}",
     )

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -224,11 +225,16 @@ def module_discussion(request, pk):
     hide (with a reason the author sees) and close the discussion."""
     module = _module(pk)
     member = member_for(request.user)
+    if not discussion.may_read(request.user, member, module):
+        raise Http404  # another audience's module: as for a missing one
     editor = module.permissions_for_user(request.user).can_edit()
+    may_post = discussion.in_audience(member, module)
     error, typed = None, ""
     if request.method == "POST":
-        if member is None:
-            raise Http404(_("This account has no member record."))
+        if not may_post:
+            raise PermissionDenied(
+                _("Only members who may study this module take part in its discussion.")
+            )
         parent = None
         if request.POST.get("parent"):
             parent = get_object_or_404(Comment, pk=request.POST["parent"], module=module)
@@ -249,6 +255,7 @@ def module_discussion(request, pk):
             "module": module,
             "threads": threads,
             "open": discussion.is_open(module),
+            "may_post": may_post,
             "editor": editor,
             "error": error,
             "typed": typed,
@@ -285,7 +292,7 @@ def comment_action(request, pk):
         else:
             raise Http404
     except services.VoiceError as refused:
-        if refused.code == "forbidden":
+        if refused.code in ("forbidden", "not_audience"):
             raise Http404 from None
         messages.error(request, refused.message)
     return redirect(

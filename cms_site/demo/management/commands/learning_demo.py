@@ -129,6 +129,7 @@ class Command(BaseCommand):
             ("dj_learning.rewards.tasks.check_ledger", "核对积分账与余额", 4),
             ("dj_learning.management.backup.scheduled_backup", "每夜备份", 2),
             ("dj_learning.certificates.tasks.remind_expiring", "提醒即将到期的证书", 8),
+            ("dj_learning.activities.tasks.remind_tomorrow", "提醒明天的活动", 18),
         ]:
             Schedule.objects.update_or_create(
                 func=func,
