@@ -87,6 +87,14 @@ def score_distribution(user, quiz):
     return [(i * step, i * step + step, counts.get(i, 0)) for i in range(BUCKETS)]
 
 
+def pass_rate(user, quiz):
+    """``(graded, passed)``: the quiz's graded attempts and how many of them passed."""
+    row = _attempts(user, quiz=quiz, state=AttemptState.GRADED).aggregate(
+        graded=Count("pk"), passed=Count("pk", filter=Q(passed=True))
+    )
+    return row["graded"], row["passed"]
+
+
 def question_stats(user, quiz):
     """Per question asked in ``quiz``: how many answered it right, partly, wrong,
     not at all, or wait for marking; the hardest (lowest share right) first."""
