@@ -99,7 +99,7 @@ def test_the_study_report_draws_plan_completion_and_credits_by_month(client, tre
     assert '<title id="plan-completion-title">Plan completion by unit, 2025</title>' in plan
     assert "一区一支部: 1 met, 0 on track, 2 behind" in plan
     assert "一区一支部一组: 1 met, 0 on track, 0 behind" in plan
-    assert "<title>Plan met: 1</title>" in plan and "<title>Behind: 2</title>" in plan
+    assert "<title>Plan met: 1</title>" in plan and "<title>Behind pace: 2</title>" in plan
     # The same figures as a table: met, on track, behind.
     table = html[html.index('data-testid="unit-report"') :].split("</table>")[0]
     assert re.search(r"一区一支部</a></td><td>3</td><td>1</td><td>0</td><td>2</td>", table)
@@ -119,7 +119,7 @@ def test_the_excel_export_carries_the_charts_figures(client, tree, year_data):
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[1:] == ["Plan completion", "Credits by month"]
     plan = list(book["Plan completion"].iter_rows(values_only=True))
-    assert plan[0] == ("Unit", "Members", "Plan met", "On track", "Behind", "Average credits")
+    assert plan[0] == ("Unit", "Members", "Plan met", "On track", "Behind pace", "Average credits")
     assert plan[1][:5] == ("一区一支部", 3, 1, 0, 2)
     months = list(book["Credits by month"].iter_rows(values_only=True))
     assert months[0] == ("Month", "Credits") and len(months) == 13

@@ -67,7 +67,7 @@ def report(request):
             "year": year,
             "years": recent_years(),
             "rows": rows,
-            "months": months,
+            "months": [(month_label(month), total) for month, total in months],
             "plan_chart": plan_chart(rows, year) if rows else "",
             "month_chart": month_chart(months, year) if months else "",
             "page_obj": page,
@@ -81,7 +81,7 @@ def plan_chart(rows, year):
     series = [
         (_("Plan met"), charts.GREEN),
         (_("On track"), charts.AMBER),
-        (_("Behind"), charts.RED),
+        (_("Behind pace"), charts.RED),
     ]
     desc = "; ".join(
         _("%(unit)s: %(met)s met, %(on_track)s on track, %(behind)s behind")
@@ -159,7 +159,7 @@ def _chart_sheets(book, request):
             str(_("Members")),
             str(_("Plan met")),
             str(_("On track")),
-            str(_("Behind")),
+            str(_("Behind pace")),
             str(_("Average credits")),
         ]
     )

@@ -329,7 +329,7 @@ def pass_chart(quiz, graded, passed):
         "graded": graded,
     }
     return charts.stacked_bars(
-        [(_("Graded attempts"), [passed, graded - passed])],
+        [(_("All graded attempts"), [passed, graded - passed])],
         [(_("Passed"), charts.GREEN), (_("Not passed"), charts.RED)],
         name="pass-rate",
         title=_("Pass rate: %(quiz)s") % {"quiz": quiz.title},
