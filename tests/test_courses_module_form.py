@@ -2,6 +2,7 @@
 lessons need (text read at READING_CHARS_PER_MINUTE, VIDEO_STUDY_MINUTES per video); a
 time the editor sets is kept."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -68,3 +69,36 @@ def test_a_time_the_editor_sets_is_kept(demo_courses, client):
     response = client.post(url, module_data("定时长", [lesson("学" * 900)], "25"))
     assert response.status_code == 302
     assert ModulePage.objects.get(title="定时长").min_study_minutes == Decimal("25")
+
+
+def test_prerequisites_are_chosen_with_wagtails_page_chooser(demo_courses, client):
+    client.login(username="admin", password="Demo!pass2026")
+    first = ModulePage.objects.get(slug="general-program", url_path__contains="region-1")
+    second = ModulePage.objects.get(slug="duties-and-rights", url_path__contains="region-1")
+    html = client.get(f"/admin/pages/{second.pk}/edit/", HTTP_ACCEPT_LANGUAGE="en")
+    html = html.content.decode()
+    assert "<select" not in html[html.index('name="prerequisites"') - 400 :][:800]
+    # The chosen module, then two empty choosers, each Wagtail's page chooser for modules.
+    assert re.search(
+        rf'<input type="hidden" name="prerequisites" value="{first.pk}"[^>]* id="id_prerequisites"',
+        html,
+    )
+    assert 'id="id_prerequisites_2"' in html and 'id="id_prerequisites_3"' not in html
+    assert (
+        'new PageChooser("id_prerequisites_1", {"modelNames": ["learning_courses.modulepage"]'
+        in html
+    )
+    assert f"{first.title} · 东湖区" in html  # the chosen page names its region
+
+    # Two choosers filled, one cleared: both chosen pages are the prerequisites.
+    third = (
+        ModulePage.objects.filter(url_path__contains="region-1")
+        .exclude(pk__in=[first.pk, second.pk])
+        .first()
+    )
+    data = module_data(second.title, [lesson("学" * 300)], "3") | {"slug": second.slug}
+    data["prerequisites"] = [str(first.pk), "", str(third.pk)]
+    response = client.post(f"/admin/pages/{second.pk}/edit/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    second.refresh_from_db()
+    assert set(second.prerequisites.all()) == {first, third}

@@ -238,6 +238,16 @@ class ModulePageForm(RegionChoicesPageForm):
             }
             if self.instance.pk is None:
                 self.initial["min_study_minutes"] = None
+        if field := self.fields.get("prerequisites"):
+            from .widgets import PageChoosers
+
+            # Wagtail's page chooser, limited to modules, instead of a long multi-select.
+            field.widget = PageChoosers(concrete_types(AbstractModulePage))
+            field.help_text = _(
+                "Modules a member must complete before this one counts as complete. "
+                "Choose one per chooser; clear a chooser to drop its module. Saving "
+                "offers more empty choosers."
+            )
 
     def clean(self):
         cleaned = super().clean()
