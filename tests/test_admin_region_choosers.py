@@ -130,3 +130,11 @@ def test_the_module_form_offers_only_the_regions_modules_as_prerequisites(region
     )
     names = {unit.name for unit in form.fields["unit"].queryset}
     assert "东湖区" in names and "西山区" not in names
+
+
+def test_quiz_reports_keep_to_the_regions_quizzes(client, tree, rows):
+    into_admin(client, factories.staff(role=StaffRole.Role.ADMIN, unit=tree["r1"]))
+    html = client.get("/admin/learning/quizzes/reports/").content.decode()
+    assert "测验-一区" in html and "测验-二区" not in html
+    assert client.get(f"/admin/learning/quizzes/reports/{rows['quiz_two'].pk}/").status_code == 404
+    assert client.get(f"/admin/learning/quizzes/reports/{rows['quiz_one'].pk}/").status_code == 200

@@ -106,16 +106,18 @@ def user_region_paths(user):
             for path, *_rest in every
             if any(_touch(path, role_path) for role_path in scope.scope_paths(user))
         }
-        page_paths = set(
-            GroupPagePermission.objects.filter(group__user=user).values_list(
-                "page__url_path", flat=True
+        # Unless the roles already reach every region, the page permissions count too.
+        if len(mine) < len(every):
+            page_paths = set(
+                GroupPagePermission.objects.filter(group__user=user).values_list(
+                    "page__url_path", flat=True
+                )
             )
-        )
-        mine |= {
-            path
-            for path, _name, _site, root, _tree in every
-            if root and any(_touch(root, page_path) for page_path in page_paths)
-        }
+            mine |= {
+                path
+                for path, _name, _site, root, _tree in every
+                if root and any(_touch(root, page_path) for page_path in page_paths)
+            }
         if mine and len(mine) < len(every):
             found = frozenset(mine)
     setattr(user, _USER_CACHE_ATTR, found)

@@ -282,7 +282,8 @@ def quiz_reports(request):
 
 def quiz_report(request, quiz_id):
     _require_reports(request.user)
-    quiz = get_object_or_404(Quiz, pk=quiz_id)
+    # Another region's quiz is a 404, as a missing one.
+    quiz = get_object_or_404(reports.of_user_regions(Quiz.objects.all(), request.user), pk=quiz_id)
     distribution = reports.score_distribution(request.user, quiz)
     top = max((count for _low, _high, count in distribution), default=0)
     graded, passed = reports.pass_rate(request.user, quiz)

@@ -12,7 +12,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from dj_learning.orgs.viewsets import region_chooser_viewset_class
 
-from . import admin_views
+from . import admin_views, reports
 from .models import Question, QuestionBank, QuestionCategory, Quiz
 
 
@@ -28,12 +28,6 @@ def _bank_region(bank):
     from dj_learning.orgs.regions import region_name
 
     return region_name(bank.unit.path) if bank.unit_id else ""
-
-
-def _quizzes_of_regions(quizzes, user):
-    from dj_learning.orgs.regions import filter_by_page, filter_by_unit
-
-    return filter_by_page(filter_by_unit(quizzes, user), user, "module")
 
 
 def _of_banks_of_regions(rows, user):
@@ -78,7 +72,7 @@ class QuestionViewSet(SnippetViewSet):
 
 class QuizViewSet(SnippetViewSet):
     model = Quiz
-    chooser_viewset_class = region_chooser_viewset_class(_quizzes_of_regions)
+    chooser_viewset_class = region_chooser_viewset_class(reports.of_user_regions)
     icon = "tasks"
     list_display = [
         "title",
