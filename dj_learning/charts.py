@@ -77,7 +77,7 @@ def stacked_bars(rows, series, *, name, title, desc, label_width=180, bar_width=
         body.append(
             f'<g data-label="{escape(label)}">'
             f'<text x="{label_width - 8}" y="{y + 17}" text-anchor="end">'
-            f"<title>{escape(label)}</title>{escape(_short(label, 14))}</text>"
+            f"<title>{escape(label)}</title>{escape(_short(label, 12))}</text>"
             f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="18" fill="{GREY}"/>'
         )
         x = label_width
@@ -95,7 +95,7 @@ def stacked_bars(rows, series, *, name, title, desc, label_width=180, bar_width=
     return _svg(name, width, height, title, desc, body)
 
 
-def column_chart(bars, *, name, title, desc, colour=BLUE, plot_height=160, column=44):
+def column_chart(bars, *, name, title, desc, colour=BLUE, plot_height=160, column=60):
     """Vertical columns (a histogram): ``bars`` are ``(label, count)``, scaled to the largest."""
     top, bottom, left = 20, 24, 8
     width = left + column * max(len(bars), 1) + 8
