@@ -33,6 +33,11 @@ DEFAULTS = {
     "HEARTBEAT_MAX_SECONDS": 60,
     # How far a heartbeat's own clock may run ahead of the server's before it is refused.
     "HEARTBEAT_CLOCK_SKEW": 5,
+    # A new module's minimum study time, when the editor leaves it empty, is what its
+    # lessons need: their text at this many characters a minute...
+    "READING_CHARS_PER_MINUTE": 300,
+    # ...plus this many minutes for each video (its length is not known on the server).
+    "VIDEO_STUDY_MINUTES": 5,
     # If set, every lesson needs exactly this many effective seconds (for demos and tests).
     "LESSON_MIN_SECONDS": None,
     # The kinds of unit whose reviewers approve a request, level by level, for

@@ -1,3 +1,4 @@
+import math
 from decimal import Decimal
 
 from django.apps import apps
@@ -10,12 +11,14 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
 from taggit.models import TaggedItemBase
-from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel, PageChooserPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.images import get_image_model_string
 from wagtail.models import Orderable, Page
 from wagtail.search import index
+
+from dj_learning.conf import settings
+from dj_learning.orgs.forms import RegionChoicesForm, RegionChoicesPageForm
 
 from .blocks import LessonBlock
 
@@ -152,6 +155,8 @@ class AbstractCoursePage(RegionTitleMixin, Page):
         MultiFieldPanel([FieldPanel("unit"), FieldPanel("year")], heading=_("Audience")),
     ]
     search_fields = [*Page.search_fields, index.SearchField("summary")]
+    # The "offered by" units of the editor's regions only.
+    base_form_class = RegionChoicesPageForm
 
     class Meta:
         abstract = True
@@ -197,11 +202,59 @@ def cycle_message(cycle):
     ) % {"path": " → ".join(cycle)}
 
 
-class ModulePageForm(WagtailAdminPageForm):
-    """Refuses prerequisites that would make a cycle, before anything is saved."""
+def lessons_study_minutes(lessons):
+    """The minutes the lessons without a minimum of their own need: their text at
+    ``READING_CHARS_PER_MINUTE`` plus ``VIDEO_STUDY_MINUTES`` per video, rounded up
+    to whole minutes, at least one. ``lessons`` is the module's StreamField value."""
+    chars, videos = 0, 0
+    for lesson in lessons:
+        if lesson.block_type != "lesson" or lesson.value.get("min_minutes") not in (None, ""):
+            continue
+        for item in lesson.value["content"]:
+            if item.block_type == "text":
+                chars += len("".join(strip_tags(item.value.source).split()))
+            elif item.block_type == "video":
+                videos += 1
+    minutes = chars / settings.READING_CHARS_PER_MINUTE + videos * settings.VIDEO_STUDY_MINUTES
+    return Decimal(max(1, math.ceil(minutes)))
+
+
+class ModulePageForm(RegionChoicesPageForm):
+    """Refuses prerequisites that would make a cycle, before anything is saved; offers
+    only the pages of the editor's regions as prerequisites. A minimum study time left
+    empty (a new module's starts empty) becomes what the lessons need."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if field := self.fields.get("min_study_minutes"):
+            field.required = False
+            field.help_text = _(
+                "Leave empty to use what the lessons need: their text at %(chars)s "
+                "characters a minute and %(video)s minutes per video. Shared equally "
+                "among lessons that do not set their own minimum."
+            ) % {
+                "chars": settings.READING_CHARS_PER_MINUTE,
+                "video": settings.VIDEO_STUDY_MINUTES,
+            }
+            if self.instance.pk is None:
+                self.initial["min_study_minutes"] = None
+        if field := self.fields.get("prerequisites"):
+            from .widgets import PageChoosers
+
+            # Wagtail's page chooser, limited to modules, instead of a long multi-select.
+            field.widget = PageChoosers(concrete_types(AbstractModulePage))
+            field.help_text = _(
+                "Modules a member must complete before this one counts as complete. "
+                "Choose one per chooser; clear a chooser to drop its module. Saving "
+                "offers more empty choosers."
+            )
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("min_study_minutes") is None and "min_study_minutes" not in self.errors:
+            lessons = cleaned.get("lessons")
+            if lessons is not None and "min_study_minutes" in self.fields:
+                cleaned["min_study_minutes"] = lessons_study_minutes(lessons)
         prerequisites = cleaned.get("prerequisites")
         if prerequisites is not None and (
             cycle := self.instance.prerequisite_cycle(list(prerequisites))
@@ -383,6 +436,8 @@ class StudyPlan(ClusterableModel):
         FieldPanel("min_elective_credits"),
         InlinePanel("plan_modules", heading=_("Required modules"), label=_("module")),
     ]
+    # Units of the editor's regions only.
+    base_form_class = RegionChoicesForm
 
     class Meta:
         verbose_name = _("study plan")

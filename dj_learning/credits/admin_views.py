@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 from wagtail.admin.ui.tables import Column
 from wagtail.log_actions import log
 
-from dj_learning import uploads
+from dj_learning import charts, uploads
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
@@ -48,6 +48,7 @@ def report(request):
         messages.success(request, _("The transcripts are being prepared; refresh to see progress."))
         return redirect(f"{request.path}?unit={unit.pk}&year={year}")
     rows = reports.unit_report(request.user, unit, year) if unit else []
+    months = reports.credits_by_month(request.user, unit, year) if unit else []
     members = (
         reports.members_with_credits(request.user, unit, year)
         .select_related("unit")
@@ -66,9 +67,49 @@ def report(request):
             "year": year,
             "years": recent_years(),
             "rows": rows,
+            "months": [(month_label(month), total) for month, total in months],
+            "plan_chart": plan_chart(rows, year) if rows else "",
+            "month_chart": month_chart(months, year) if months else "",
             "page_obj": page,
             "batches": _batches(request.user)[:5],
         },
+    )
+
+
+def plan_chart(rows, year):
+    """Each unit's members by plan completion (met, on track, behind), as stacked bars."""
+    series = [
+        (_("Plan met"), charts.GREEN),
+        (_("On track"), charts.AMBER),
+        (_("Behind pace"), charts.RED),
+    ]
+    desc = "; ".join(
+        _("%(unit)s: %(met)s met, %(on_track)s on track, %(behind)s behind")
+        % {"unit": r.unit.name, "met": r.met, "on_track": r.on_track, "behind": r.off_track}
+        for r in rows
+    )
+    return charts.stacked_bars(
+        [(r.unit.name, [r.met, r.on_track, r.off_track]) for r in rows],
+        series,
+        name="plan-completion",
+        title=_("Plan completion by unit, %(year)s") % {"year": year},
+        desc=desc,
+    )
+
+
+def month_label(month):
+    return _("%(month)s/%(year)s") % {"month": month.month, "year": month.year % 100}
+
+
+def month_chart(months, year):
+    """The credits earned in each month of the study year, as a line."""
+    points = [(month_label(month), total) for month, total in months]
+    desc = "; ".join(f"{label}: {charts.number(total)}" for label, total in points)
+    return charts.line_chart(
+        points,
+        name="credits-by-month",
+        title=_("Credits earned by month, %(year)s") % {"year": year},
+        desc=desc,
     )
 
 
@@ -106,6 +147,32 @@ def _export_rows(request):
         ]
 
 
+def _chart_sheets(book, request):
+    """The charts' figures as sheets of their own, as the report screen draws them."""
+    _units, unit, year = _context(request)
+    if unit is None:
+        return
+    plan = book.create_sheet(str(_("Plan completion")))
+    plan.append(
+        [
+            str(_("Unit")),
+            str(_("Members")),
+            str(_("Plan met")),
+            str(_("On track")),
+            str(_("Behind pace")),
+            str(_("Average credits")),
+        ]
+    )
+    for r in reports.unit_report(request.user, unit, year):
+        plan.append(
+            [safe_cell(r.unit.name), r.members, r.met, r.on_track, r.off_track, float(r.average)]
+        )
+    by_month = book.create_sheet(str(_("Credits by month")))
+    by_month.append([str(_("Month")), str(_("Credits"))])
+    for month, total in reports.credits_by_month(request.user, unit, year):
+        by_month.append([month_label(month), float(total)])
+
+
 def export(request, fmt):
     rows = _export_rows(request)
     if fmt == "csv":
@@ -126,6 +193,7 @@ def export(request, fmt):
     sheet.append(HEADER)
     for row in rows:
         sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
+    _chart_sheets(book, request)
     buffer = io.BytesIO()
     book.save(buffer)
     response = HttpResponse(

@@ -1,6 +1,7 @@
 """Unit reports: who met the plan, who is behind, average credits — aggregated in the database."""
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Context, Decimal
 
 from django.db import connections
@@ -15,13 +16,16 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 
 from dj_learning.courses import services as courses
 from dj_learning.courses.models import Kind
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.models import Unit
+
+from .models import CreditEntry
 
 MONEY = DecimalField(max_digits=8, decimal_places=2)
 STAFF_ROLES = scope.STAFF_ROLES
@@ -109,8 +113,15 @@ class UnitRow:
     unit: Unit
     members: int
     met: int
+    #: Members who have not met the plan yet (``on_track`` of them keep pace with the year).
     behind: int
     average: Decimal
+    on_track: int = 0
+
+    @property
+    def off_track(self):
+        """Members who have not met the plan and fall behind the year's pace."""
+        return self.behind - self.on_track
 
 
 #: How the average arrives from SQLite (a float), as Django's own converter reads it.
@@ -126,8 +137,20 @@ def _average(value):
     return Decimal(value).quantize(CENT)
 
 
-def unit_report(user, unit, year):
+def year_elapsed(year, today=None):
+    """The share of the study ``year`` gone by on ``today`` (0 before it, 1 after it)."""
+    start, end = courses.year_bounds(year)
+    today = today or timezone.localdate()
+    days = (end.date() - start.date()).days
+    return min(max((today - start.date()).days / days, 0.0), 1.0)
+
+
+def unit_report(user, unit, year, today=None):
     """One row per unit of the subtree (each counting its own members), in one query.
+
+    ``on_track`` counts the members who have not met the plan but keep pace with
+    the year: their required credits and their total are at least the plan's
+    share for the part of the year gone by (``year_elapsed``).
 
     The members' credits are summed once (``members_with_credits``: one join, grouped
     by member), and that result is grouped again by unit. Django has no derived
@@ -136,18 +159,23 @@ def unit_report(user, unit, year):
     """
     # Grouped by (pk, unit) alone: the member's other columns would only slow the grouping.
     members = _with_credits(Member.objects.values("pk", "unit"), user, unit, year).values(
-        "unit", "total", "met"
+        "unit", "required", "total", "met", "need_required", "need_elective"
     )
     inner, params = members.query.sql_with_params()
     sql = (
         "SELECT per_member.unit, COUNT(*),"
         " COUNT(CASE WHEN per_member.met THEN 1 END),"
         " COUNT(CASE WHEN NOT per_member.met THEN 1 END),"
-        " AVG(per_member.total)"
+        " AVG(per_member.total),"
+        " COUNT(CASE WHEN NOT per_member.met"
+        " AND per_member.required >= per_member.need_required * %s"
+        " AND per_member.total >= (per_member.need_required + per_member.need_elective) * %s"
+        " THEN 1 END)"
         f" FROM ({inner}) per_member GROUP BY per_member.unit"
     )
+    pace = year_elapsed(year, today)
     with connections[members.db].cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(sql, (pace, pace, *params))
         rows = cursor.fetchall()
     units = {u.pk: u for u in Unit.objects.filter(path__startswith=unit.path)}
     report = [
@@ -157,7 +185,36 @@ def unit_report(user, unit, year):
             met=met,
             behind=behind,
             average=_average(average),
+            on_track=on_track,
         )
-        for unit_id, count, met, behind, average in rows
+        for unit_id, count, met, behind, average, on_track in rows
     ]
     return sorted(report, key=lambda r: r.unit.path)
+
+
+def credits_by_month(user, unit, year):
+    """``[(first day of month, credits)]`` for each month of the study ``year``: the
+    credits the active members of ``unit``'s subtree in the user's scope earned
+    (by the entry's date), in one query."""
+    start, _end = courses.year_bounds(year)
+    entries = CreditEntry.objects.filter(
+        year=year,
+        member__unit__path__startswith=unit.path,
+        member__status=Member.Status.ACTIVE,
+    )
+    if user is not None:
+        entries = scope.filter_members(user, entries, roles=STAFF_ROLES, unit_field="member__unit")
+    sums = {
+        (month.year, month.month): total
+        for month, total in entries.annotate(month=TruncMonth("earned_on"))
+        .values_list("month")
+        .annotate(total=Sum("amount"))
+        .values_list("month", "total")
+    }
+    months = []
+    first = start.date().replace(day=1)
+    for i in range(12):
+        month = date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
+        total = sums.get((month.year, month.month)) or Decimal("0")
+        months.append((month, _average(total)))
+    return months

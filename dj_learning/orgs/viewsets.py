@@ -270,3 +270,38 @@ class ScopedModelViewSet(ModelViewSet):
         }
         patterns = [pattern for view in self.views for pattern in routes[view]()]
         return patterns + self.get_extra_urlpatterns()
+
+
+def region_chooser_viewset_class(region_filter):
+    """A snippet chooser viewset whose list, search and choices are
+    ``region_filter(queryset, user)`` (``regions.filter_by_unit`` and the like), so
+    that staff of one region never pick another region's row, not even by its id
+    (choosing one out of reach answers 404, as a missing one)."""
+    from wagtail.snippets.views import chooser
+
+    class ChooseView(chooser.ChooseView):
+        def get_object_list(self):
+            return region_filter(super().get_object_list(), self.request.user)
+
+    class ChooseResultsView(chooser.ChooseResultsView):
+        def get_object_list(self):
+            return region_filter(super().get_object_list(), self.request.user)
+
+    class ChosenView(chooser.SnippetChosenView):
+        def get_object(self, pk):
+            return region_filter(self.model_class.objects.all(), self.request.user).get(pk=pk)
+
+    class ChosenMultipleView(chooser.SnippetChosenMultipleView):
+        def get_objects(self, pks):
+            return region_filter(super().get_objects(pks), self.request.user)
+
+    return type(
+        "RegionSnippetChooserViewSet",
+        (chooser.SnippetChooserViewSet,),
+        {
+            "choose_view_class": ChooseView,
+            "choose_results_view_class": ChooseResultsView,
+            "chosen_view_class": ChosenView,
+            "chosen_multiple_view_class": ChosenMultipleView,
+        },
+    )

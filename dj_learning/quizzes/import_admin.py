@@ -27,7 +27,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 from wagtail.admin.widgets import Button
 
-from dj_learning import uploads
+from dj_learning import charts, uploads
 from dj_learning.conf import settings
 from dj_learning.orgs import scope
 
@@ -282,9 +282,11 @@ def quiz_reports(request):
 
 def quiz_report(request, quiz_id):
     _require_reports(request.user)
-    quiz = get_object_or_404(Quiz, pk=quiz_id)
+    # Another region's quiz is a 404, as a missing one.
+    quiz = get_object_or_404(reports.of_user_regions(Quiz.objects.all(), request.user), pk=quiz_id)
     distribution = reports.score_distribution(request.user, quiz)
     top = max((count for _low, _high, count in distribution), default=0)
+    graded, passed = reports.pass_rate(request.user, quiz)
     return render(
         request,
         "dj_learning/quizzes/admin/quiz_report.html",
@@ -296,8 +298,43 @@ def quiz_report(request, quiz_id):
                 for low, high, count in distribution
             ],
             "graded": sum(count for _low, _high, count in distribution),
+            "distribution_chart": distribution_chart(quiz, distribution),
+            "passed": passed,
+            "failed": graded - passed,
+            "pass_percent": round(passed * 100 / graded) if graded else None,
+            "pass_chart": pass_chart(quiz, graded, passed),
             "questions": reports.question_stats(request.user, quiz),
         },
+    )
+
+
+def bucket_label(low, high):
+    return f"{low}–{100 if high == 100 else high - 1}%"
+
+
+def distribution_chart(quiz, distribution):
+    """The graded attempts by score, in tenths, as a histogram."""
+    bars = [(bucket_label(low, high), count) for low, high, count in distribution]
+    return charts.column_chart(
+        bars,
+        name="score-distribution",
+        title=_("Score distribution: %(quiz)s") % {"quiz": quiz.title},
+        desc="; ".join(f"{label}: {count}" for label, count in bars),
+    )
+
+
+def pass_chart(quiz, graded, passed):
+    """Passed and failed graded attempts as one bar of shares."""
+    desc = _("%(passed)s of %(graded)s graded attempts passed.") % {
+        "passed": passed,
+        "graded": graded,
+    }
+    return charts.stacked_bars(
+        [(_("All graded attempts"), [passed, graded - passed])],
+        [(_("Passed"), charts.GREEN), (_("Not passed"), charts.RED)],
+        name="pass-rate",
+        title=_("Pass rate: %(quiz)s") % {"quiz": quiz.title},
+        desc=desc,
     )
 
 

@@ -78,6 +78,8 @@ from wagtail.images import get_image_model_string
 from wagtail.models import Orderable
 from wagtail.search import index
 
+from dj_learning.orgs.forms import RegionChoicesForm
+
 FILL_BLANK = "____"
 
 
@@ -96,6 +98,8 @@ class QuestionBank(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     panels = [FieldPanel("name"), FieldPanel("description"), FieldPanel("unit")]
+    # Units of the editor's regions only.
+    base_form_class = RegionChoicesForm
 
     class Meta:
         verbose_name = _("question bank")
@@ -411,6 +415,8 @@ class Quiz(ClusterableModel):
     live = models.BooleanField(_("open to members"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Units and modules of the editor's regions only.
+    base_form_class = RegionChoicesForm
     panels = [
         FieldPanel("title"),
         FieldPanel("intro"),

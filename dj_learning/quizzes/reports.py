@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Avg, Count, DecimalField, ExpressionWrapper, F, FloatField, Q, Value
 from django.db.models.functions import Floor, Least
 
-from dj_learning.orgs import scope
+from dj_learning.orgs import regions, scope
 
 from .models import AnswerState, Attempt, AttemptAnswer, AttemptState, Question, Quiz
 
@@ -21,6 +21,12 @@ BUCKETS = 10  # score distribution in tenths: 0–9 %, 10–19 %, … 90–100 %
 
 def can_see_reports(user):
     return scope.has_role(user, STAFF_ROLES)
+
+
+def of_user_regions(quizzes, user):
+    """``quizzes`` less those of other regions than the user's (by the quiz's unit or
+    its module's site; ``orgs.regions``): the reports and the quiz chooser list these."""
+    return regions.filter_by_page(regions.filter_by_unit(quizzes, user), user, "module")
 
 
 def _attempts(user, **filters):
@@ -51,7 +57,7 @@ def quiz_summaries(user):
             ),
         )
     }
-    quizzes = list(Quiz.objects.order_by("-created_at"))
+    quizzes = list(of_user_regions(Quiz.objects.order_by("-created_at"), user))
     for quiz in quizzes:
         row = stats.get(quiz.pk, {})
         quiz.submitted = row.get("submitted", 0)
@@ -85,6 +91,14 @@ def score_distribution(user, quiz):
     counts = {int(bucket): n for bucket, n in counts.items()}
     step = 100 // BUCKETS
     return [(i * step, i * step + step, counts.get(i, 0)) for i in range(BUCKETS)]
+
+
+def pass_rate(user, quiz):
+    """``(graded, passed)``: the quiz's graded attempts and how many of them passed."""
+    row = _attempts(user, quiz=quiz, state=AttemptState.GRADED).aggregate(
+        graded=Count("pk"), passed=Count("pk", filter=Q(passed=True))
+    )
+    return row["graded"], row["passed"]
 
 
 def question_stats(user, quiz):

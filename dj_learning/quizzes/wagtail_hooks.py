@@ -10,7 +10,9 @@ from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import admin_views
+from dj_learning.orgs.viewsets import region_chooser_viewset_class
+
+from . import admin_views, reports
 from .models import Question, QuestionBank, QuestionCategory, Quiz
 
 
@@ -28,8 +30,25 @@ def _bank_region(bank):
     return region_name(bank.unit.path) if bank.unit_id else ""
 
 
+def _of_banks_of_regions(rows, user):
+    from dj_learning.orgs.regions import filter_by_unit, user_region_paths
+
+    if user_region_paths(user) is None:
+        return rows
+    # By the bank itself: the question search filters on its indexed "bank" only.
+    return rows.filter(bank__in=list(filter_by_unit(QuestionBank.objects.all(), user)))
+
+
+def _banks_of_regions(banks, user):
+    from dj_learning.orgs.regions import filter_by_unit
+
+    return filter_by_unit(banks, user)
+
+
 class QuestionBankViewSet(SnippetViewSet):
     model = QuestionBank
+    # Staff of one region choose only their regions' rows (orgs.regions).
+    chooser_viewset_class = region_chooser_viewset_class(_banks_of_regions)
     icon = "folder-open-inverse"
     list_display = ["name", "unit", Column("region", label=_("Region"), accessor=_bank_region)]
     search_fields = ["name"]
@@ -37,6 +56,7 @@ class QuestionBankViewSet(SnippetViewSet):
 
 class QuestionCategoryViewSet(SnippetViewSet):
     model = QuestionCategory
+    chooser_viewset_class = region_chooser_viewset_class(_of_banks_of_regions)
     icon = "folder-inverse"
     list_display = ["path", "bank"]
     list_filter = ["bank"]
@@ -44,6 +64,7 @@ class QuestionCategoryViewSet(SnippetViewSet):
 
 class QuestionViewSet(SnippetViewSet):
     model = Question
+    chooser_viewset_class = region_chooser_viewset_class(_of_banks_of_regions)
     icon = "help"
     list_display = ["__str__", "kind", "points", "category", "bank"]
     list_filter = ["bank", "kind"]
@@ -51,6 +72,7 @@ class QuestionViewSet(SnippetViewSet):
 
 class QuizViewSet(SnippetViewSet):
     model = Quiz
+    chooser_viewset_class = region_chooser_viewset_class(reports.of_user_regions)
     icon = "tasks"
     list_display = [
         "title",
