@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
+from wagtail.log_actions import log
 
 from dj_learning.api_schema import MAX_INT, Id, Text, errors
 from dj_learning.members.services import member_for
@@ -137,4 +138,7 @@ def revoke(request, certificate_id: Id, body: CertificateRevokeIn):
         services.revoke(request.user, certificate, body.reason)
     except services.CertificateError as error:
         raise HttpError(409, str(error)) from None
+    log(
+        certificate, "learning_certificates.revoke", user=request.user, data={"reason": body.reason}
+    )
     return _staff_out(certificate)

@@ -19,7 +19,9 @@ from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from wagtail.log_actions import log
 
+from dj_learning.orgs.audit import UNIT_KEY
 from dj_learning.registry import Registry
 
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
@@ -232,7 +234,7 @@ def adjust(member, amount, *, reason, by):
     if not amount:
         raise PointsError(_("Give a number of points other than zero."))
     with transaction.atomic():
-        return _post(
+        entry = _post(
             member.pk,
             amount,
             kind=PointEntry.Kind.ADJUSTMENT,
@@ -241,6 +243,19 @@ def adjust(member, amount, *, reason, by):
             by=by,
             reason=reason,
         )
+        # The audit trail, whoever asked (a screen, the API, a command): who, whose, how many.
+        log(
+            entry,
+            "learning_rewards.adjust",
+            user=by,
+            data={
+                UNIT_KEY: member.unit_id,
+                "member": member.member_number,
+                "amount": amount,
+                "reason": reason,
+            },
+        )
+        return entry
 
 
 # -- Reading it ------------------------------------------------------------------------------

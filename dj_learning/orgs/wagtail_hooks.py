@@ -1,0 +1,48 @@
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+
+from . import audit_views
+
+
+@hooks.register("register_admin_urls")
+def register_audit_urls():
+    view = audit_views.AuditLogView
+    return [
+        path("learning/audit/", view.as_view(), name="learning_audit"),
+        path(
+            "learning/audit/results/",
+            view.as_view(results_only=True),
+            name="learning_audit_results",
+        ),
+    ]
+
+
+class AuditMenuItem(MenuItem):
+    def is_shown(self, request):
+        return audit_views.may_read(request.user)
+
+
+@hooks.register("register_reports_menu_item")
+def register_audit_menu_item():
+    return AuditMenuItem(_("Audit log"), reverse("learning_audit"), icon_name="history", order=950)
+
+
+@hooks.register("register_log_actions")
+def register_orgs_log_actions(actions):
+    actions.register_action(
+        "learning_orgs.export", _("Export personal data"), _("Personal data exported")
+    )
+    actions.register_action(
+        "learning_orgs.grant_role", _("Grant staff role"), _("Staff role granted")
+    )
+    actions.register_action(
+        "learning_orgs.remove_role", _("Remove staff role"), _("Staff role removed")
+    )
+    actions.register_action(
+        "learning_orgs.groups", _("Change groups"), _("Groups of the user changed")
+    )
+    actions.register_action(
+        "learning_orgs.permissions", _("Change permissions"), _("Permissions of the group changed")
+    )
