@@ -133,6 +133,7 @@ def test_group_and_permission_changes_in_the_wagtail_admin_are_logged(client, pe
             "first_name": clerk.first_name,
             "last_name": clerk.last_name,
             "is_active": "on",
+            "is_superuser": "on",
             "groups": [editors.pk],
         },
     )
@@ -140,6 +141,8 @@ def test_group_and_permission_changes_in_the_wagtail_admin_are_logged(client, pe
     assert entry("wagtail.edit", clerk).user == root
     groups = entry("learning_orgs.groups", clerk)
     assert (groups.user, groups.data["added"]) == (root, ["Learning staff"])
+    flags = entry("learning_orgs.user_flags", clerk)
+    assert (flags.user, flags.data["changed"]) == (root, {"is_superuser": "True"})
 
 
 def _empty_permission_formsets(client, group):

@@ -104,6 +104,28 @@ def log_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
     )
 
 
+#: A user's flags that grant or take away rights, compared around Wagtail's user screen.
+USER_FLAGS = ("is_active", "is_superuser")
+
+
+def remember_user_flags(request, user):
+    """``before_edit_user`` hook: the flags as they were, before the form changes them."""
+    request.learning_user_flags = {flag: getattr(user, flag) for flag in USER_FLAGS}
+
+
+def log_user_flags(request, user):
+    """``after_edit_user`` hook: an entry naming the flags the edit changed (Wagtail's
+    own "edited" entry does not say what changed)."""
+    before = getattr(request, "learning_user_flags", None) or {}
+    changed = {
+        flag: str(getattr(user, flag))
+        for flag in USER_FLAGS
+        if flag in before and before[flag] != getattr(user, flag)
+    }
+    if changed:
+        log(user, "learning_orgs.user_flags", user=request.user, data={"changed": changed})
+
+
 def connect():
     from django.db.models.signals import m2m_changed, pre_save
 

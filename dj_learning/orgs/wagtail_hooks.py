@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
-from . import audit_views
+from . import audit, audit_views
 
 
 @hooks.register("register_admin_urls")
@@ -17,6 +17,10 @@ def register_audit_urls():
             name="learning_audit_results",
         ),
     ]
+
+
+hooks.register("before_edit_user", audit.remember_user_flags)
+hooks.register("after_edit_user", audit.log_user_flags)
 
 
 class AuditMenuItem(MenuItem):
@@ -45,4 +49,9 @@ def register_orgs_log_actions(actions):
     )
     actions.register_action(
         "learning_orgs.permissions", _("Change permissions"), _("Permissions of the group changed")
+    )
+    actions.register_action(
+        "learning_orgs.user_flags",
+        _("Change account status"),
+        _("Active or superuser status changed"),
     )
