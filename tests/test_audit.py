@@ -454,3 +454,29 @@ def test_the_report_names_person_action_object_and_change(client, people, tree):
     clerk_page = into_admin(client, people["clerk"]).get("/admin/learning/audit/")
     # The item belongs to the region: the branch clerk does not see its entry.
     assert "党徽" not in clerk_page.content.decode()
+
+
+def test_downloading_an_archive_of_transcripts_or_certificates_is_logged(
+    client, people, tree, settings, tmp_path
+):
+    from django.core.files.base import ContentFile
+
+    from dj_learning.certificates.models import CertificateBatch
+    from dj_learning.credits.models import TranscriptBatch
+
+    settings.DJ_LEARNING = {**settings.DJ_LEARNING, "PRIVATE_MEDIA_ROOT": str(tmp_path / "p")}
+    admin = people["admin"]
+    transcripts = TranscriptBatch(unit=tree["b1"], year=YEAR, requested_by=admin, status="done")
+    transcripts.archive.save("b1.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    certificates = CertificateBatch(unit=tree["b1"], requested_by=admin, status="done")
+    certificates.archive.save("b1.zip", ContentFile(b"PK\x05\x06" + b"\0" * 18))
+    into_admin(client, admin)
+    assert client.get(f"/admin/learning/report/batches/{transcripts.pk}/").status_code == 200
+    logged = entry("learning_orgs.export", transcripts)
+    assert logged.user == admin and logged.data["export"] == "transcripts archive"
+    assert logged.data[UNIT_KEY] == tree["b1"].pk and logged.data["year"] == YEAR
+    response = client.get(f"/admin/learning/certificates/issued/zip/{certificates.pk}/")
+    assert response.status_code == 200
+    logged = entry("learning_orgs.export", certificates)
+    assert logged.data["export"] == "certificates archive"
+    assert logged.data[UNIT_KEY] == tree["b1"].pk
