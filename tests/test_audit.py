@@ -389,6 +389,7 @@ def test_exports_of_records_transcripts_and_lists_name_who_and_which_unit(client
     assert response.status_code == 200
     listed = entry("learning_orgs.export", tree["r1"])
     assert listed.data["format"] == "xlsx"
+    assert listed.data["export"] == "learning_rewards.redemption list"
 
 
 def test_the_member_reading_their_own_transcript_is_not_an_export(client, people):

@@ -38,6 +38,7 @@ from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from . import regions, scope
+from .audit import log_scope_export
 
 
 class ScopePolicy(BasePermissionPolicy):
@@ -187,11 +188,9 @@ class ScopedIndexView(ScopedObjectMixin, generic.IndexView):
     def render_to_response(self, context, **response_kwargs):
         # A list of members' rows downloaded as CSV or Excel: the audit trail records who took it.
         if self.is_export and self.permission_policy.unit_field.startswith("member__"):
-            from .audit import log_scope_export
-
             log_scope_export(
                 self.request.user,
-                str(self.model._meta.verbose_name_plural),
+                f"{self.model._meta.label_lower} list",
                 roles=self.permission_policy.roles,
                 format=self.request.GET.get("export"),
             )
