@@ -92,6 +92,12 @@ def test_a_sign_in_is_logged_against_the_account_with_its_unit_and_address(clien
     assert logged.data == {UNIT_KEY: tree["b1"].pk, "ip_address": "10.0.0.7"}
 
 
+def test_a_token_from_the_api_is_a_sign_in_too(client, people, get_token, tree):
+    get_token("wangfang", PASSWORD)
+    logged = entry("learning_members.sign_in", people["member"].user)
+    assert logged.data["via"] == "api" and logged.data[UNIT_KEY] == tree["b1"].pk
+
+
 def test_a_failed_sign_in_names_the_account_or_the_name_tried(client, people, tree):
     client.post("/learning/login/", {"username": "wangfang", "password": "wrong"})
     logged = entry("learning_members.sign_in_failed", people["member"].user)

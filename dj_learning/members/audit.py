@@ -34,13 +34,19 @@ def _unit_id(user):
     return unit_id
 
 
-def on_signed_in(sender, request, user, **kwargs):
+def log_sign_in(request, user, **data):
+    """An entry for a sign-in: Django's ``login()`` (member page, Wagtail and Django admin)
+    sends ``user_logged_in``; the API's token exchange calls this itself (``via="api"``)."""
     log(
         user,
         "learning_members.sign_in",
         user=user,
-        data={UNIT_KEY: _unit_id(user), "ip_address": _address(request)},
+        data={UNIT_KEY: _unit_id(user), "ip_address": _address(request), **data},
     )
+
+
+def on_signed_in(sender, request, user, **kwargs):
+    log_sign_in(request, user)
 
 
 def on_sign_in_failed(sender, credentials, request=None, **kwargs):
