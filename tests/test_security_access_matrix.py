@@ -125,6 +125,9 @@ MATRIX = {
     # -- orgs -------------------------------------------------------------------------
     "dj_learning_api:list_units": get(SIGNED_IN),
     "dj_learning_api:get_unit": get({"member", "peer", "reviewer", "rreviewer", "admin"}, unit_id="unit"),
+    # The audit log: every staff role reads their subtree's entries; only the admin role exports.
+    "learning_audit": get(ANY_STAFF),
+    "learning_audit_results": get(ANY_STAFF),
     # -- courses ----------------------------------------------------------------------
     "dj_learning:my_study": get(MEMBERS),
     "dj_learning:enrol": post(

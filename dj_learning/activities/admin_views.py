@@ -26,6 +26,7 @@ from dj_learning import uploads
 from dj_learning.members.imports import safe_cell
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_export
 from dj_learning.orgs.models import Unit
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
@@ -230,6 +231,7 @@ def attendance_export(request, pk):
     from openpyxl import Workbook
 
     activity = _managed(request, pk)
+    log_export(request.user, activity, "attendance")
     book = Workbook()
     sheet = book.active
     sheet.title = str(_("Attendance"))[:31]

@@ -25,6 +25,7 @@ from dj_learning import __version__
 from dj_learning.api_schema import ErrorOut, Text, example
 from dj_learning.conf import settings
 from dj_learning.members.api import router as members_router
+from dj_learning.members.audit import log_sign_in
 from dj_learning.orgs.api import router as orgs_router
 
 from .auth import LoginRateThrottle, default_auth, throttled_message
@@ -190,6 +191,7 @@ def create_token(request, credentials: Credentials):
         raise HttpError(401, _("The username, member number or password is not correct."))
     _second_factor(user, credentials.otp)
     token, raw = issue_token(user)
+    log_sign_in(request, user, via="api")
     expires = timezone.localtime(token.expires_at).isoformat() if token.expires_at else None
     return Status(200, {"token": raw, "expires_at": expires})
 

@@ -28,6 +28,7 @@ from dj_learning.courses.models import AbstractCoursePage
 from dj_learning.members.imports import safe_cell
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_export
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
@@ -452,7 +453,12 @@ def issue_by_hand(request):
         except services.CertificateError as error:
             form.add_error(None, str(error))
         else:
-            log(certificate, "wagtail.create", user=request.user)
+            log(
+                certificate,
+                "wagtail.create",
+                user=request.user,
+                data={"number": certificate.number, "member": data["member_number"].member_number},
+            )
             messages.success(request, _("The certificate was issued; its PDF is being rendered."))
             return redirect("learning_certificates:detail", certificate.pk)
     return render(
@@ -503,6 +509,7 @@ def batch_page(request):
 def batch_download(request, pk):
     _require(request.user, Certificate, "view")
     batch = get_object_or_404(_batches(request.user), pk=pk, status=CertificateBatch.Status.DONE)
+    log_export(request.user, batch, "certificates archive")
     return uploads.serve_private(batch.archive, filename=batch.archive.name.rsplit("/", 1)[-1])
 
 

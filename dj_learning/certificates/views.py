@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from dj_learning.members.services import member_for
+from dj_learning.orgs.audit import log_export
 from dj_learning.uploads import serve_private
 
 from . import services
@@ -27,4 +28,6 @@ def certificate_pdf(request, pk):
     certificate = services.downloadable(request.user, pk)
     if certificate is None:
         raise Http404
+    if certificate.member.user_id != request.user.pk:
+        log_export(request.user, certificate.member, "certificate", number=certificate.number)
     return serve_private(certificate.pdf, filename=services.filename(certificate))

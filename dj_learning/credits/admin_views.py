@@ -26,6 +26,7 @@ from dj_learning import charts, uploads
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_export, log_scope_export
 from dj_learning.orgs.viewsets import ScopedIndexView, ScopedModelViewSet, ScopePolicy
 from dj_learning.review import services as review
 
@@ -124,6 +125,7 @@ def batch_download(request, pk):
     if not scope.has_role(request.user, reports.STAFF_ROLES):
         raise PermissionDenied
     batch = get_object_or_404(_batches(request.user), pk=pk, status=TranscriptBatch.Status.DONE)
+    log_export(request.user, batch, "transcripts archive", year=batch.year)
     return uploads.serve_private(batch.archive, filename=batch.archive.name.rsplit("/", 1)[-1])
 
 
@@ -174,6 +176,11 @@ def _chart_sheets(book, request):
 
 
 def export(request, fmt):
+    _units, unit, year = _context(request)
+    if unit is None:
+        log_scope_export(request.user, "study report", roles=reports.STAFF_ROLES, year=year)
+    else:
+        log_export(request.user, unit, "study report", year=year)
     rows = _export_rows(request)
     if fmt == "csv":
         buffer = io.StringIO()

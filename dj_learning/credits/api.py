@@ -10,6 +10,7 @@ from dj_learning.api_schema import Id, errors
 from dj_learning.members.models import Member
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_export
 
 from . import services
 
@@ -151,7 +152,10 @@ def member_transcript(request, member_id: Id, year: int | None = YEAR):
     summary="A member's transcript as a PDF",
 )
 def member_transcript_pdf(request, member_id: Id, year: int | None = YEAR):
-    return _pdf(request, _in_scope(request, member_id), year)
+    member = _in_scope(request, member_id)
+    if member.user_id != request.user.pk:
+        log_export(request.user, member, "transcript", year=year)
+    return _pdf(request, member, year)
 
 
 class UnitReportRow(Schema):

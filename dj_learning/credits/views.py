@@ -11,6 +11,7 @@ from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.models import Member
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_export
 
 from . import services
 
@@ -46,6 +47,8 @@ def transcript_page(request, member_id=None):
 def transcript_pdf(request, member_id=None):
     member = _member_in_scope(request, member_id)
     year = year_or_current(request.GET.get("year"))
+    if member.user_id != request.user.pk:
+        log_export(request.user, member, "transcript", year=year)
     from . import documents  # the PDF libraries load only when a PDF is asked for
 
     return documents.transcript_response(member, year, request=request)

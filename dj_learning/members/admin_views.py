@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from dj_learning import uploads
 from dj_learning.orgs import scope
+from dj_learning.orgs.audit import log_scope_export
 from dj_learning.review import services as review
 
-from . import records
+from . import audit, records
 from .imports import ImportFileError, export_records, import_records, read_rows
 from .models import Member, RecordChange
 
@@ -203,15 +204,18 @@ def change_decide(request, pk):
     _require_staff(request)
     change = get_object_or_404(_changes(request.user), pk=pk)
     comment = request.POST.get("comment", "")
+    level = change.level
     try:
         if request.POST.get("decision") == "approve":
             change = review.approve(change, request.user, comment)
+            audit.log_decision(change, request.user, "approve", comment, level)
             done = change.status == RecordChange.Status.APPLIED
             messages.success(
                 request, _("Approved and applied to the record.") if done else _("Approved.")
             )
         else:
-            review.reject(change, request.user, comment)
+            change = review.reject(change, request.user, comment)
+            audit.log_decision(change, request.user, "reject", comment, level)
             messages.success(request, _("Returned to the clerk."))
     except review.ReviewError as error:
         messages.error(request, str(error))
@@ -275,6 +279,7 @@ def export_view(request):
     _require_staff(request)
     members = _members(request.user).select_related("unit").order_by("unit__path", "member_number")
     content = export_records(request.user, members)
+    log_scope_export(request.user, "member records", roles=STAFF_ROLES)
     response = HttpResponse(
         content,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -18,7 +18,7 @@ from dj_learning.orgs.api import UnitRef
 from dj_learning.orgs.models import Unit
 from dj_learning.review import services as review
 
-from . import records
+from . import audit, records
 from .models import Member, RecordChange
 from .services import member_for
 
@@ -312,10 +312,13 @@ def _decide(request, change_id, action, comment):
     change = get_object_or_404(
         _changes_in_scope(request.user).select_related("unit", "requested_by"), pk=change_id
     )
+    level = change.level
     try:
         change = action(change, request.user, comment)
     except review.ReviewError as error:
         raise HttpError(409, str(error)) from error
+    decision = "approve" if action is review.approve else "reject"
+    audit.log_decision(change, request.user, decision, comment, level)
     return _change_out(request.user, change)
 
 

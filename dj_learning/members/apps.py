@@ -14,6 +14,9 @@ class MembersConfig(AppConfig):
         from . import security
 
         user_logged_in.connect(security.on_sign_in, dispatch_uid="learning_staff_session")
+        from . import audit
+
+        audit.connect()
         # Two-factor devices: the cached "has a confirmed device" answer follows them.
         from django.apps import apps
         from django.db.models.signals import post_delete, post_save

@@ -72,3 +72,20 @@ class PendingReviewPanel(Component):
 def add_pending_review_panel(request, panels):
     if scope.has_role(request.user, STAFF_ROLES):
         panels.append(PendingReviewPanel(request.user))
+
+
+@hooks.register("register_log_actions")
+def register_members_log_actions(actions):
+    actions.register_action("learning_members.sign_in", _("Sign in"), _("Signed in"))
+    actions.register_action(
+        "learning_members.sign_in_failed", _("Failed sign-in"), _("Sign-in failed")
+    )
+    actions.register_action(
+        "learning_members.approve_change", _("Approve record change"), _("Record change approved")
+    )
+    actions.register_action(
+        "learning_members.reject_change", _("Reject record change"), _("Record change rejected")
+    )
+    actions.register_action(
+        "learning_members.unlock_sign_in", _("Unlock sign-in"), _("Sign-in unlocked")
+    )

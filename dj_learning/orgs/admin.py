@@ -1,6 +1,7 @@
 from django.contrib import admin
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
+from wagtail.log_actions import log
 
 from .models import StaffRole, Unit
 
@@ -17,3 +18,21 @@ class StaffRoleAdmin(admin.ModelAdmin):
     list_display = ["user", "role", "unit"]
     list_filter = ["role"]
     raw_id_fields = ["user", "unit"]
+
+    # Roles grant sight of members: each grant and removal goes to the audit trail too.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        log(obj, "learning_orgs.grant_role", user=request.user, data=_role_data(obj))
+
+    def delete_model(self, request, obj):
+        log(obj, "learning_orgs.remove_role", user=request.user, data=_role_data(obj))
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for role in queryset.select_related("user", "unit"):
+            log(role, "learning_orgs.remove_role", user=request.user, data=_role_data(role))
+        super().delete_queryset(request, queryset)
+
+
+def _role_data(role):
+    return {"user": role.user.get_username(), "role": role.role, "unit": str(role.unit)}

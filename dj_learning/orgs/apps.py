@@ -9,6 +9,7 @@ class OrgsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from . import regions
+        from . import audit, regions
 
         regions.connect()
+        audit.connect()

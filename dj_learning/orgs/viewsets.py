@@ -33,10 +33,12 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic.history import HistoryView
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.log_actions import log
 from wagtail.permission_policies import BasePermissionPolicy
 from wagtail.permissions import policy_registry
 
 from . import regions, scope
+from .audit import log_scope_export
 
 
 class ScopePolicy(BasePermissionPolicy):
@@ -144,16 +146,66 @@ class ScopedObjectMixin:
         )
 
 
+def changed_fields(form):
+    """``{field: new value as text}`` for the fields ``form`` changed, for the audit entry."""
+    values = {}
+    for name in form.changed_data:
+        value = form.cleaned_data.get(name)
+        if hasattr(value, "all"):  # a many-to-many field
+            value = ", ".join(str(item) for item in value.all())
+        values[name] = "" if value is None else str(value)
+    return values
+
+
+class LogChangedFieldsMixin:
+    """Create and edit views whose audit entry names the changed fields and their new values.
+
+    Wagtail's actions log ``wagtail.create``/``wagtail.edit`` without them; these views
+    run the same action with its logging off and log the entry themselves.
+    """
+
+    log_action_name = None
+
+    def save_instance(self):
+        changed = changed_fields(self.form)
+        self.action_class(
+            self.form.instance, user=self.request.user, form=self.form, log_action=None
+        ).execute(skip_permission_checks=True)
+        log(
+            self.form.instance,
+            self.log_action_name,
+            user=self.request.user,
+            content_changed=True,
+            data={"changed": changed},
+        )
+        return self.form.instance
+
+
 class ScopedIndexView(ScopedObjectMixin, generic.IndexView):
     def get_base_queryset(self):
         return self.scoped_queryset(self.any_permission_required)
 
+    def render_to_response(self, context, **response_kwargs):
+        # A list of members' rows downloaded as CSV or Excel: the audit trail records who took it.
+        if self.is_export and self.permission_policy.unit_field.startswith("member__"):
+            log_scope_export(
+                self.request.user,
+                f"{self.model._meta.label_lower} list",
+                roles=self.permission_policy.roles,
+                format=self.request.GET.get("export"),
+            )
+        return super().render_to_response(context, **response_kwargs)
 
-class ScopedCreateView(generic.CreateView):
+
+class ScopedCreateView(LogChangedFieldsMixin, generic.CreateView):
     """Creates through the viewset's ``ScopedUnitForm``: only in-scope units are offered."""
 
+    log_action_name = "wagtail.create"
 
-class ScopedEditView(ScopedObjectMixin, generic.EditView):
+
+class ScopedEditView(LogChangedFieldsMixin, ScopedObjectMixin, generic.EditView):
+    log_action_name = "wagtail.edit"
+
     def get_queryset(self):
         return self.scoped_queryset([self.permission_required])
 

@@ -439,6 +439,15 @@ class AwardForm(forms.Form):
         return data
 
 
+def _award_data(data):
+    """What an award gives, for its audit entry: the form's answers as text."""
+    return {
+        name: str(value)
+        for name, value in data.items()
+        if value not in (None, "") and name != "unit"
+    }
+
+
 def award_new(request):
     """Start an award from transcripts through ``awards.request_award``; then its progress."""
     _require(request.user, TranscriptAward, "add")
@@ -462,7 +471,7 @@ def award_new(request):
         except services.PointsError as error:
             form.add_error(None, str(error))
         else:
-            log(award, "wagtail.create", user=request.user)
+            log(award, "wagtail.create", user=request.user, data=_award_data(data))
             messages.success(request, _("The award is running; its progress shows below."))
             return redirect("learning_points_awards:detail", award.pk)
     return render(

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 from ninja.errors import HttpError
+from wagtail.log_actions import log
 
 from dj_learning.api_schema import MAX_INT, Id, Text, errors
 from dj_learning.members.services import member_for
@@ -255,6 +256,7 @@ def fulfil(request, redemption_id: Id):
         services.fulfil(redemption, request.user)
     except services.PointsError as error:
         raise HttpError(409, str(error)) from error
+    log(redemption, "learning_rewards.fulfil", user=request.user)
     return Status(200, _staff_out(redemptions_for_staff(request.user).get(pk=redemption_id)))
 
 
@@ -266,7 +268,9 @@ def fulfil(request, redemption_id: Id):
 def cancel(request, redemption_id: Id, body: CancelIn | None = None):
     redemption = _staff_redemption(request, redemption_id)
     try:
-        services.cancel(redemption, request.user, (body.reason if body else "").strip())
+        reason = (body.reason if body else "").strip()
+        services.cancel(redemption, request.user, reason)
     except services.PointsError as error:
         raise HttpError(409, str(error)) from error
+    log(redemption, "learning_rewards.cancel", user=request.user, data={"reason": reason})
     return Status(200, _staff_out(redemptions_for_staff(request.user).get(pk=redemption_id)))

@@ -20,8 +20,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
+from wagtail.log_actions import log
 
 from dj_learning.notifications import notices
+from dj_learning.orgs.audit import UNIT_KEY
 from dj_learning.registry import Registry
 
 from .models import Action, Balance, CatalogItem, PointEntry, PointRule, Redemption
@@ -234,7 +236,7 @@ def adjust(member, amount, *, reason, by):
     if not amount:
         raise PointsError(_("Give a number of points other than zero."))
     with transaction.atomic():
-        return _post(
+        entry = _post(
             member.pk,
             amount,
             kind=PointEntry.Kind.ADJUSTMENT,
@@ -243,6 +245,19 @@ def adjust(member, amount, *, reason, by):
             by=by,
             reason=reason,
         )
+        # The audit trail, whoever asked (a screen, the API, a command): who, whose, how many.
+        log(
+            entry,
+            "learning_rewards.adjust",
+            user=by,
+            data={
+                UNIT_KEY: member.unit_id,
+                "member": member.member_number,
+                "amount": amount,
+                "reason": reason,
+            },
+        )
+        return entry
 
 
 # -- Reading it ------------------------------------------------------------------------------

@@ -28,5 +28,8 @@ def register_points_log_actions(actions):
         "learning_rewards.cancel", _("Cancel redemption"), _("Redemption cancelled and refunded")
     )
     actions.register_action(
+        "learning_rewards.adjust", _("Adjust points"), _("Points adjusted by hand")
+    )
+    actions.register_action(
         "learning_rewards.resume_award", _("Resume award"), _("Award from transcripts resumed")
     )
