@@ -37,8 +37,9 @@ pytestmark = [
 ROOT = Path(__file__).resolve().parent.parent
 YEAR = study_year()
 #: Seconds a job may run in these clusters, and after which an unacknowledged task is
-#: handed out again: short for a quick test, long enough for a loaded 2-core machine.
-TIMEOUT, RETRY = 12, 15
+#: handed out again: short for a quick test, long enough for a loaded 2-core machine (the
+#: gap lets the dead run's claim lapse before the task comes back even if it was late).
+TIMEOUT, RETRY = 12, 20
 #: How long the test waits for anything before it fails.
 PATIENCE = 120
 SEND = "dj_learning.notifications.tasks.send_email"
