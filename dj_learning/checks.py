@@ -222,3 +222,35 @@ def check_admins_two_factor(app_configs=None, databases=None, **kwargs):
             id="dj_learning.W004",
         )
     ]
+
+
+@register()
+def check_job_cluster(app_configs=None, **kwargs):
+    """W005: every background job bounded: a timeout, a longer retry, a number of attempts.
+
+    django-q2's own defaults let a job run for ever (no ``timeout``), hand out a task
+    again after 60 s whatever its timeout (a slow job runs twice) and retry a failing
+    job without end (``max_attempts`` 0).
+    """
+    if not apps.is_installed("django_q"):
+        return []
+    cluster = getattr(django_settings, "Q_CLUSTER", None) or {}
+    timeout, retry = cluster.get("timeout"), cluster.get("retry", 60)
+    problems = []
+    if not timeout or timeout <= 0:
+        problems.append("no timeout")
+    elif retry <= timeout:
+        problems.append(f"a retry ({retry} s) not longer than the timeout ({timeout} s)")
+    if not cluster.get("max_attempts"):
+        problems.append("no limit on attempts (max_attempts)")
+    if not problems:
+        return []
+    return [
+        Warning(
+            "Q_CLUSTER gives background jobs " + ", ".join(problems) + ".",
+            hint="Set Q_CLUSTER's timeout, a retry longer than it and max_attempts, as "
+            "dj_learning.settings.configure() does (timeout 600, retry 900, max_attempts 3; "
+            'docs/operations.md, "Background jobs").',
+            id="dj_learning.W005",
+        )
+    ]

@@ -94,6 +94,12 @@ DEFAULTS = {
     "BACKUP_DIR": None,
     # How many of the newest backup archives the nightly backup keeps there.
     "BACKUP_KEEP": 14,
+    # Seconds a long job (a transcript or certificate batch, an award from transcripts)
+    # may run before django-q2 stops it; a dead worker's job is resumed after this long.
+    "LONG_JOB_TIMEOUT": 4 * 3600,
+    # Members an award from transcripts writes per transaction: a worker killed in the
+    # middle loses at most one such chunk, which the resumed run writes again.
+    "AWARD_CHUNK_SIZE": 1000,
     # The most an uploaded Excel file may unpack to, in bytes (a ZIP bomb is refused).
     "UPLOAD_MAX_UNPACKED_BYTES": 50 * 1024 * 1024,
     # Staff roles whose holders must confirm a second factor (an authenticator app) after

@@ -147,8 +147,9 @@ def defaults(namespace):
             "name": site_name(namespace),
             "orm": "default",  # the queue is a table of the default database
             "workers": 2,
-            "timeout": 600,  # seconds a job may run
+            "timeout": 600,  # seconds a job may run (docs/operations.md, "Background jobs")
             "retry": 900,  # longer than timeout, or a slow job starts twice
+            "max_attempts": 3,  # a job that keeps failing stops after three runs
         },
         # One cache every web process shares (dj_learning.W003): a table of the
         # database, made by `manage.py createcachetable`.

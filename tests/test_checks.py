@@ -136,3 +136,24 @@ def test_the_ready_sites_cache_is_shared_unless_redis_is_named(monkeypatch):
     finally:
         monkeypatch.undo()
         importlib.reload(base)
+
+
+@pytest.mark.parametrize(
+    "cluster, says",
+    [
+        ({"orm": "default"}, ["no timeout", "max_attempts"]),
+        ({"timeout": 600, "retry": 600, "max_attempts": 3}, ["retry (600 s) not longer"]),
+        ({"timeout": 600, "max_attempts": 3}, ["retry (60 s) not longer"]),  # django-q2's 60
+        ({"timeout": 600, "retry": 900, "max_attempts": 0}, ["max_attempts"]),
+    ],
+)
+def test_w005_a_job_cluster_that_leaves_jobs_unbounded(cluster, says):
+    with override_settings(Q_CLUSTER=cluster):
+        (message,) = [m for m in run_checks() if m.id == "dj_learning.W005"]
+    assert all(part in message.msg for part in says)
+    assert "max_attempts" in message.hint
+
+
+def test_w005_stays_quiet_with_the_ready_sites_cluster():
+    with override_settings(Q_CLUSTER={"timeout": 600, "retry": 900, "max_attempts": 3}):
+        assert "dj_learning.W005" not in ids()

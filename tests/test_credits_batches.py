@@ -5,6 +5,7 @@ import zipfile
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.utils import timezone
 
 from dj_learning.credits import batches, services
 from dj_learning.credits.models import TranscriptBatch, TranscriptDocument
@@ -77,7 +78,11 @@ def test_batches_are_downloaded_only_within_scope(clerk, client, django_user_mod
 def test_a_batch_running_elsewhere_is_not_built_twice(clerk):
     unit = Unit.objects.get(code="r1-branch-1")
     batch = TranscriptBatch.objects.create(
-        unit=unit, year=2026, requested_by=clerk, status=TranscriptBatch.Status.RUNNING
+        unit=unit,
+        year=2026,
+        requested_by=clerk,
+        status=TranscriptBatch.Status.RUNNING,
+        claimed_at=timezone.now(),
     )
     assert batches.build(batch.pk) is None
     assert not TranscriptDocument.objects.filter(batch=batch).exists()

@@ -1,10 +1,12 @@
 """Awards from transcripts, and the points screens of the Wagtail admin."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.utils import translation
+from django.utils import timezone, translation
 
+from dj_learning import jobs
 from dj_learning.courses.services import study_year
 from dj_learning.credits.models import CreditEntry
 from dj_learning.rewards import awards, services, tasks
@@ -111,10 +113,12 @@ def test_award_a_catalog_item(school, django_capture_on_commit_callbacks):
     assert TranscriptAward.objects.get(pk=too_few.pk).status == "failed"
 
 
-def test_a_job_killed_halfway_and_rerun_awards_each_member_exactly_once(school, monkeypatch):
+def test_a_job_killed_halfway_and_rerun_awards_each_member_exactly_once(
+    school, monkeypatch, settings
+):
     tree, people, admin = school
     award = request(admin, tree["r1"], criterion="min_credits", min_credits=0, points=5)
-    monkeypatch.setattr(awards, "CHUNK", 2)
+    settings.DJ_LEARNING = {**settings.DJ_LEARNING, "AWARD_CHUNK_SIZE": 2}
     real = awards.award_chunk
     calls = []
 
@@ -129,7 +133,13 @@ def test_a_job_killed_halfway_and_rerun_awards_each_member_exactly_once(school, 
         awards.run(award.pk)
     assert PointEntry.objects.filter(award=award).count() == 2  # the first chunk committed
     monkeypatch.setattr(awards, "award_chunk", real)
-    # A rerun finds the award "running" (the worker died): it resumes.
+    # The award is left "running": a rerun now leaves it to the run that holds it...
+    assert awards.run(award.pk) is None
+    assert PointEntry.objects.filter(award=award).count() == 2
+    # ...and once the dead run's claim has lapsed (the cluster's timeout), it resumes.
+    TranscriptAward.objects.filter(pk=award.pk).update(
+        claimed_at=timezone.now() - timedelta(seconds=jobs.timeout() + 1)
+    )
     awards.run(award.pk)
     awards.run(award.pk)
     assert names(award) == ["丁", "丙", "乙", "甲"]

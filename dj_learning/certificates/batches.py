@@ -9,6 +9,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from dj_learning import jobs
+
 from . import services
 from .models import Certificate, CertificateBatch
 
@@ -17,11 +19,9 @@ PROGRESS_EVERY = 20
 
 def request_batch(user, unit, year=None):
     """Queue the job for ``unit``'s subtree (certificates issued in ``year``, or all)."""
-    from django_q.tasks import async_task
-
     batch = CertificateBatch.objects.create(unit=unit, year=year, requested_by=user)
     transaction.on_commit(
-        lambda: async_task("dj_learning.certificates.tasks.build_batch", batch.pk)
+        lambda: jobs.queue("dj_learning.certificates.tasks.build_batch", batch.pk)
     )
     return batch
 
@@ -39,16 +39,8 @@ def certificates_of(batch):
 def build(batch_id):
     """Write every certificate's stored PDF into the batch's ZIP (rendering any not yet
     rendered). Rerunnable: the ZIP is written whole again; nothing is issued."""
-    claimed = CertificateBatch.objects.filter(
-        pk=batch_id,
-        status__in=[
-            CertificateBatch.Status.QUEUED,
-            CertificateBatch.Status.FAILED,
-            CertificateBatch.Status.DONE,
-        ],
-    ).update(status=CertificateBatch.Status.RUNNING)
-    if not claimed:
-        return None
+    if not jobs.claim(CertificateBatch, batch_id):
+        return None  # a live run holds it (dj_learning.jobs)
     batch = CertificateBatch.objects.select_related("unit", "requested_by").get(pk=batch_id)
     ids = list(certificates_of(batch).values_list("pk", flat=True))
     order = {pk: position for position, pk in enumerate(ids)}

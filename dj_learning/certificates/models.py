@@ -373,6 +373,19 @@ class CertificateBatch(models.Model):
     )
     error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    claimed_at = models.DateTimeField(
+        _("claimed at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("When the run now going took the job; a dead worker's claim lapses."),
+    )
+    runs = models.PositiveSmallIntegerField(
+        _("runs"),
+        default=0,
+        editable=False,
+        help_text=_("Runs of the job so far; one that keeps dying stops after a few."),
+    )
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     class Meta:

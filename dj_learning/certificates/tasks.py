@@ -1,6 +1,9 @@
 """django-q2 entry points. Thin and idempotent: each calls a service."""
 
+from dj_learning import jobs
+
 from . import services
+from .models import CertificateBatch
 
 
 def issue_on_completion(completion_id):
@@ -33,3 +36,8 @@ def build_batch(batch_id):
     from . import batches
 
     return batches.build(batch_id)
+
+
+def resume_stalled_batches():
+    """Scheduled every few minutes: queue again the batches a dead worker left running."""
+    return jobs.resume_stalled(CertificateBatch, "dj_learning.certificates.tasks.build_batch")

@@ -8,6 +8,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
+from dj_learning import jobs
+
 from . import reports, services
 from .documents import transcript_pdf
 from .models import TranscriptBatch, TranscriptDocument
@@ -17,11 +19,9 @@ PROGRESS_EVERY = 10
 
 def request_batch(user, unit, year):
     """Queue the job; returns the batch, whose progress the admin shows."""
-    from django_q.tasks import async_task
-
     batch = TranscriptBatch.objects.create(unit=unit, year=year, requested_by=user)
     transaction.on_commit(
-        lambda: async_task("dj_learning.credits.tasks.build_transcript_batch", batch.pk)
+        lambda: jobs.queue("dj_learning.credits.tasks.build_transcript_batch", batch.pk)
     )
     return batch
 
@@ -29,20 +29,13 @@ def request_batch(user, unit, year):
 def build(batch_id):
     """Render every transcript of the batch into its ZIP.
 
-    Rerunnable: a member already issued a transcript by this batch keeps it (no
-    second verification code, nothing superseded twice); the ZIP is written
-    whole again.
+    Rerunnable, also after a worker died in the middle: a member already issued a
+    transcript by this batch keeps it (no second verification code, nothing
+    superseded twice); the ZIP is written whole again.
     """
-    # Claim the batch: a second worker (a retry racing the first) finds it taken.
-    claimed = TranscriptBatch.objects.filter(
-        pk=batch_id,
-        status__in=[
-            TranscriptBatch.Status.QUEUED,
-            TranscriptBatch.Status.FAILED,
-            TranscriptBatch.Status.DONE,
-        ],
-    ).update(status=TranscriptBatch.Status.RUNNING)
-    if not claimed:
+    # Claim the batch: a second worker (a retry racing the first) finds it taken, until
+    # the claim of a worker that died lapses (dj_learning.jobs).
+    if not jobs.claim(TranscriptBatch, batch_id):
         return None
     batch = TranscriptBatch.objects.select_related("unit", "requested_by").get(pk=batch_id)
     members = list(

@@ -1,6 +1,9 @@
 """django-q2 entry points. Thin and idempotent: each calls a service."""
 
+from dj_learning import jobs
+
 from . import batches, reminders, services
+from .models import TranscriptBatch
 
 
 def remind_members_behind():
@@ -16,3 +19,8 @@ def build_transcript_batch(batch_id):
 def backfill_credits():
     """Repairs the ledger if a completion's listener failed; schedule it nightly."""
     return services.backfill_completions()
+
+
+def resume_stalled_batches():
+    """Scheduled every few minutes: queue again the batches a dead worker left running."""
+    return jobs.resume_stalled(TranscriptBatch, "dj_learning.credits.tasks.build_transcript_batch")

@@ -28,6 +28,7 @@ from wagtail.admin.ui.tables import BooleanColumn, Column
 from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
+from dj_learning import jobs
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.members.imports import safe_cell
 from dj_learning.members.services import person_name
@@ -491,9 +492,7 @@ def award_detail(request, pk):
         pk=pk,
     )
     if request.method == "POST" and award.status == TranscriptAward.Status.FAILED:
-        from django_q.tasks import async_task
-
-        async_task("dj_learning.rewards.tasks.run_award", award.pk)
+        jobs.queue("dj_learning.rewards.tasks.run_award", award.pk)
         log(award, "learning_rewards.resume_award", user=request.user)
         messages.success(request, _("Resumed: members already awarded are skipped."))
         return redirect("learning_points_awards:detail", award.pk)

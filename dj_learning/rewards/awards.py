@@ -31,6 +31,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from dj_learning import jobs
+from dj_learning.conf import settings
 from dj_learning.credits import reports
 from dj_learning.members.models import Member
 from dj_learning.notifications import notices
@@ -43,7 +45,6 @@ from .services import REDEMPTION_READY, PointsError, local_day
 
 #: Staff roles that may award.
 AWARD_ROLES = (StaffRole.Role.ADMIN,)
-CHUNK = 1000
 
 #: Kinds of award beyond points and catalog items: ``name -> kind`` (see the module docstring).
 kinds = Registry("award kinds")
@@ -73,8 +74,6 @@ def request_award(
     Exactly one of ``points``, ``item`` or ``kind`` (a name in :data:`kinds`, with
     ``target`` one of its ``choices(user)``) says what is awarded.
     """
-    from django_q.tasks import async_task
-
     if not scope.can_see_unit(user, unit, roles=AWARD_ROLES):
         raise PointsError(_("This unit is outside your units."))
     if not (reason or "").strip():
@@ -106,7 +105,7 @@ def request_award(
         reason=reason.strip(),
         requested_by=user,
     )
-    transaction.on_commit(lambda: async_task("dj_learning.rewards.tasks.run_award", award.pk))
+    transaction.on_commit(lambda: jobs.queue("dj_learning.rewards.tasks.run_award", award.pk))
     return award
 
 
@@ -124,15 +123,21 @@ def recipients(award):
 
 
 def run(award_id):
-    """The job: award every recipient not awarded yet. Safe to run again at any point."""
+    """The job: award every recipient not awarded yet. Safe to run again at any point.
+
+    Returns ``None`` when a live run holds the award; a run killed with its worker
+    leaves a claim that lapses after the cluster's timeout (dj_learning.jobs).
+    """
+    if not jobs.claim(TranscriptAward, award_id):
+        return None
     award = TranscriptAward.objects.select_related("unit", "requested_by", "item").get(pk=award_id)
-    TranscriptAward.objects.filter(pk=award.pk).update(status=TranscriptAward.Status.RUNNING)
     try:
         ids = recipients_frozen(award)
         TranscriptAward.objects.filter(pk=award.pk).update(total=len(ids), done=0, error="")
         done = awarded = 0
-        for start in range(0, len(ids), CHUNK):
-            chunk = ids[start : start + CHUNK]
+        size = settings.AWARD_CHUNK_SIZE
+        for start in range(0, len(ids), size):
+            chunk = ids[start : start + size]
             awarded += award_chunk(award, chunk)
             done += len(chunk)
             TranscriptAward.objects.filter(pk=award.pk).update(done=done)
@@ -197,7 +202,7 @@ def award_chunk(award, member_ids):
                     )
                     for m in new
                 ],
-                batch_size=CHUNK,
+                batch_size=settings.AWARD_CHUNK_SIZE,
             )
             Balance.objects.filter(member_id__in=new).update(
                 balance=F("balance") + award.points, lifetime=F("lifetime") + award.points
@@ -225,7 +230,7 @@ def award_chunk(award, member_ids):
                 )
                 for m in new
             ],
-            batch_size=CHUNK,
+            batch_size=settings.AWARD_CHUNK_SIZE,
         )
         _tell_awarded(award, item, new)
         return len(new)

@@ -2,7 +2,10 @@
 
 import logging
 
+from dj_learning import jobs
+
 from . import awards, services
+from .models import TranscriptAward
 
 logger = logging.getLogger(__name__)
 
@@ -10,6 +13,11 @@ logger = logging.getLogger(__name__)
 def run_award(award_id):
     """Queued by the admin's "award from transcripts"; safe to run again after a kill."""
     return awards.run(award_id)
+
+
+def resume_stalled_awards():
+    """Scheduled every few minutes: queue again the awards a dead worker left running."""
+    return jobs.resume_stalled(TranscriptAward, "dj_learning.rewards.tasks.run_award")
 
 
 def check_ledger():

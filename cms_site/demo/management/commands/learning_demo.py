@@ -116,7 +116,7 @@ class Command(BaseCommand):
 
     def _schedules(self):
         """Reminders every morning, the credit and points ledgers checked nightly, a nightly
-        backup, overdue quizzes closed."""
+        backup, overdue quizzes closed, long jobs left by a dead worker resumed."""
         from datetime import datetime, time, timedelta
 
         from django.utils import timezone
@@ -150,6 +150,22 @@ class Command(BaseCommand):
                 "repeats": -1,
             },
         )
+        # Long jobs a dead worker left running are queued again once their claim lapses
+        # (the Redis broker does not hand a lost task out again; docs/operations.md).
+        for func, name in [
+            ("dj_learning.credits.tasks.resume_stalled_batches", "续做中断的成绩单批次"),
+            ("dj_learning.rewards.tasks.resume_stalled_awards", "续做中断的按成绩奖励"),
+            ("dj_learning.certificates.tasks.resume_stalled_batches", "续做中断的证书批次"),
+        ]:
+            Schedule.objects.update_or_create(
+                func=func,
+                defaults={
+                    "name": name,
+                    "schedule_type": Schedule.MINUTES,
+                    "minutes": 10,
+                    "repeats": -1,
+                },
+            )
 
     def _staff_group(self, name):
         """Clerks and reviewers work in the Wagtail admin; this group lets them in.
