@@ -55,6 +55,13 @@ def test_members_without_a_plan_are_neither_met_nor_behind(tree, year_data):
     assert far.pk == people["far"].pk and far.met is None
 
 
+def test_a_region_without_a_plan_reports_its_members_on_both_databases(tree, year_data):
+    """No plan: nobody met, nobody behind or on track (the pace needs a plan)."""
+    admin, _people = year_data
+    (row,) = reports.unit_report(admin, tree["r2"], 2026, today=None)
+    assert (row.unit, row.members, row.met, row.behind, row.on_track) == (tree["b2"], 1, 0, 0, 0)
+
+
 def test_the_report_is_scoped_to_the_clerks_subtree(tree, year_data):
     clerk = factories.staff(role=StaffRole.Role.CLERK, unit=tree["b1a"])
     names = set(

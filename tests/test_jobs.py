@@ -39,6 +39,10 @@ TWICE = {
     "test_an_exam_passed_with_the_minimum_score_issues_the_certificate",
     "dj_learning.certificates.tasks.render_certificate": "test_certificates.py::"
     "test_the_stored_pdf_stays_byte_identical_after_a_template_edit_until_rerendered",
+    "dj_learning.certificates.tasks.issue_on_plan": "test_certificates.py::"
+    "test_approved_offline_training_that_meets_the_plan_issues_its_certificate",
+    "dj_learning.activities.tasks.remind_tomorrow": "test_notifications_events.py::"
+    "test_members_signed_up_are_reminded_the_day_before_once",
     "dj_learning.certificates.tasks.remind_expiring": "test_certificates.py::"
     "test_an_expiry_reminder_goes_once_per_interval",
     "dj_learning.certificates.tasks.build_batch": "test_certificates.py::"

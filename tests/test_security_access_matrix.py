@@ -51,6 +51,9 @@ STAFF_OVER = frozenset({"reviewer", "rreviewer", "admin"})
 #: Everyone who holds a staff role somewhere (and the superuser).
 ANY_STAFF = frozenset({"clerk2", "reviewer", "rreviewer", "admin"})
 NOBODY = frozenset()
+#: Who may open the admin's choosers: whoever may use the Wagtail admin (a chooser lists
+#: only the user's regions; the objects asked about here belong to no region).
+CHOOSERS = ANY_STAFF | {"editor"}
 #: Members of the member's branch (the branch reviewer is one).
 BRANCH = frozenset({"member", "peer", "reviewer"})
 
@@ -159,6 +162,17 @@ MATRIX = {
     "learning_training:new": get({"admin"}, member_id="member"),
     "learning_training:decide": post(STAFF_OVER, {"decision": "approve"}, pk="training"),
     "learning_training:proof": get(STAFF_OVER, pk="training"),
+    # The admin's snippet choosers of quizzes, kept to the user's regions (orgs.viewsets).
+    **{
+        f"wagtailsnippetchoosers_learning_quizzes_{model}:{view}": get(CHOOSERS, **kwargs)
+        for model in ("question", "questionbank", "questioncategory", "quiz")
+        for view, kwargs in (
+            ("choose", {}),
+            ("choose_results", {}),
+            ("chosen", {"pk": model}),
+            ("chosen_multiple", {}),
+        )
+    },
     # -- quizzes ----------------------------------------------------------------------
     "dj_learning:quizzes": get(MEMBERS),
     "dj_learning:quiz": get(MEMBERS, quiz_id="quiz"),
@@ -270,6 +284,7 @@ MATRIX = {
     "dj_learning_api:checkin": post(BRANCH, {"code": "000000"}, activity_id="activity"),
     "dj_learning_api:daily_sign_in": post(MEMBERS),
     "dj_learning_api:log_volunteer": post(MEMBERS, {"date": "2026-07-01", "hours": "2", "description": "义务劳动"}),
+    "dj_learning_api:attach_volunteer_proof": post({"member"}, lambda o: {"proof": pdf_upload()}, volunteering_id="volunteering"),
     "dj_learning_api:my_volunteer": get(MEMBERS),
     "learning_activities:index": get(ANY_STAFF),
     "learning_activities:index_results": get(ANY_STAFF),
@@ -472,6 +487,17 @@ class Objects:
 
     def make_quiz(self):
         return factories.quiz(kinds=("single", "short"))
+
+    def make_question(self):
+        return factories.question("single")
+
+    def make_questionbank(self):
+        return factories.question_bank()
+
+    def make_questioncategory(self):
+        from dj_learning.quizzes.models import QuestionCategory
+
+        return QuestionCategory.objects.create(bank=factories.question_bank(), path="党史")
 
     def make_attempt(self):
         from dj_learning.quizzes import services
@@ -687,10 +713,18 @@ def people(demo_courses):
     return clients
 
 
+def pdf_upload():
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile("proof.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+
+
 def ask(client, row, url, objects):
     body = row.body(objects) if callable(row.body) else row.body
     if row.method == "GET":
         return client.get(url)
+    if url.startswith("/api/") and any(hasattr(v, "read") for v in (body or {}).values()):
+        return client.post(url, body)  # an upload: multipart
     if url.startswith("/api/"):
         return client.generic(
             row.method,

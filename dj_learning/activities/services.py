@@ -478,6 +478,7 @@ MAX_VOLUNTEER_HOURS_A_DAY = Decimal(24)
 def log_volunteering(member, *, date, hours, description, proof=None, now=None):
     """A member logs volunteer hours; they count once the branch approves them."""
     today = timezone.localdate(now or timezone.now())
+    hours = None if hours is None else Decimal(str(hours))
     if not description.strip():
         raise ActivityError(_("Say what the service was."))
     if hours is None or hours <= 0:

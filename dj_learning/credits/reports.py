@@ -168,8 +168,10 @@ def unit_report(user, unit, year, today=None):
         " COUNT(CASE WHEN NOT per_member.met THEN 1 END),"
         " AVG(per_member.total),"
         " COUNT(CASE WHEN NOT per_member.met"
-        " AND per_member.required >= per_member.need_required * %s"
-        " AND per_member.total >= (per_member.need_required + per_member.need_elective) * %s"
+        # Cast: where no plan applies, PostgreSQL types the inner NULLs as text.
+        " AND per_member.required >= CAST(per_member.need_required AS NUMERIC) * %s"
+        " AND per_member.total >= (CAST(per_member.need_required AS NUMERIC)"
+        " + CAST(per_member.need_elective AS NUMERIC)) * %s"
         " THEN 1 END)"
         f" FROM ({inner}) per_member GROUP BY per_member.unit"
     )

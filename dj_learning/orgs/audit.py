@@ -27,7 +27,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import IntegerField
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Cast
-from wagtail.log_actions import log
+from wagtail.log_actions import get_active_log_context, log
 from wagtail.models import ModelLogEntry
 
 from . import scope
@@ -95,6 +95,10 @@ def log_membership(sender, instance, action, reverse, model, pk_set, **kwargs):
     user), so it shares the edit's uuid.
     """
     if action not in ("post_add", "post_remove") or not pk_set:
+        return
+    if get_active_log_context().user is None:
+        # A change made by code, not by a person: a fixture or a test database being
+        # loaded (their content types may not exist yet), a data migration.
         return
     what = "groups" if sender is get_user_model().groups.through else "permissions"
     log(
