@@ -16,11 +16,10 @@ rest of the interval: the server sees at least ``interval`` seconds between two
 beats of a member, and each claim is counted whole.
 
 Around its beats, once in a ``cycle`` of beats (80: twenty minutes of study), a
-member opens My study and the module page, takes the quiz (start and submit) a
-quarter of the way through, checks in at the activity with the code the
-organizer's screen shows (one more user polls ``screen.json`` as the screen does)
-half way through, and redeems a reward with the check-in's points three quarters
-of the way through (these two once). Members are spread evenly over the cycle: a
+member opens My study and the module page and, on the next three beats, takes
+the quiz (start and submit), checks in at the activity with the code the
+organizer's screen shows (one more user polls ``screen.json`` as the screen does),
+and redeems a reward with the check-in's points (these two once). Members are spread evenly over the cycle: a
 step measures members who have been studying for a while, at steady rates (page
 openings are 1/80 of the beats), not a crowd opening the site at one moment.
 
@@ -141,6 +140,7 @@ class StudyingMember(SignedIn):
         self.lesson = 0
         self.beats = 0
         self.claim = 0
+        self.checked_in = self.redeemed = False
         # Members are spread over the cycle, so that each step sees steady rates.
         self.phase = next(arrivals) % SPEC["cycle"]
         gevent.sleep(random.uniform(0, SPEC["interval"]))
@@ -150,18 +150,20 @@ class StudyingMember(SignedIn):
         if stopping:
             gevent.sleep(3600)  # stopped between beats: nothing in flight, nothing lost
             return
-        cycle, at = SPEC["cycle"], self.beats - self.phase
-        if at >= 0 and at % cycle == 0:  # (re)opens My study and the module page
+        # Where the member is in its cycle: the pages, then the quiz, the check-in and
+        # the redemption on the beats after them.
+        at = (self.beats + self.phase) % SPEC["cycle"]
+        if at == 0:  # (re)opens My study and the module page
             self.get("/learning/my/", "My study")
             self.get(SPEC["module_url"], "module page")
         answered = self.beat()
         self.beats += 1
-        if at % cycle == cycle // 4 and at > 0:
+        if at == 1:
             self.take_quiz()
-        elif at == cycle // 2:  # once: a second check-in is refused
-            self.check_in()
-        elif at == 3 * cycle // 4:  # once, with the check-in's points
-            self.redeem()
+        elif at == 2 and not self.checked_in:  # once: a second check-in is refused
+            self.checked_in = self.check_in()
+        elif at == 3 and self.checked_in and not self.redeemed:  # once, with its points
+            self.redeemed = self.redeem()
         gevent.sleep(max(0.0, answered + SPEC["interval"] - time.monotonic()))
 
     def beat(self):
@@ -210,11 +212,15 @@ class StudyingMember(SignedIn):
         code = {"code": screen["code"]}
         if self.post_form(SPEC["checkin_url"], code, "check-in", expect=r"/activities/\d+/$"):
             tally["checkins"] += 1
+            return True
+        return False
 
     def redeem(self):
         # A refusal (not enough points, no stock) redirects to the catalog instead.
         if self.post_form(SPEC["redeem_url"], {}, "redeem", expect="/rewards/mine/$"):
             tally["redemptions"] += 1
+            return True
+        return False
 
 
 def _stats(env, window):
