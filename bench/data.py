@@ -42,14 +42,15 @@ def course_with_modules(count, member):
     return course
 
 
-def member_pool(unit, course, count):
+def member_pool(unit, course, count, *, prefix="pool"):
     """``count`` members of ``unit``, each enrolled in ``course`` with progress of its own.
 
     Member ``n`` has studied the first ``n % (modules + 1)`` modules, each for a
     number of seconds that changes from member to member and module to module, so
     that the course page of each shows other rows (completed none, some or all;
     bars at many heights). Accounts, members, enrolments and progress are written
-    with ``bulk_create``; returns the members' user accounts.
+    with ``bulk_create``; returns the members' user accounts. ``prefix`` starts their
+    usernames and member numbers: groups that build pools in one database pick their own.
     """
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -64,12 +65,12 @@ def member_pool(unit, course, count):
     ]
     password = make_password(factories.PASSWORD)  # once, for every account
     # Several scenarios make pools in one bench database: each numbers on from the last.
-    first = User.objects.filter(username__startswith="pool-").count()
+    first = User.objects.filter(username__startswith=f"{prefix}-").count()
     users = User.objects.bulk_create(
-        User(username=f"pool-{n:05d}", password=password) for n in range(first, first + count)
+        User(username=f"{prefix}-{n:05d}", password=password) for n in range(first, first + count)
     )
     members = Member.objects.bulk_create(
-        Member(user=user, member_number=f"P{n:07d}", name=f"党员{n}", unit=unit)
+        Member(user=user, member_number=f"{prefix[0].upper()}{n:07d}", name=f"党员{n}", unit=unit)
         for n, user in enumerate(users, start=first)
     )
     CourseEnrollment.objects.bulk_create(

@@ -110,7 +110,7 @@ def main(argv=None):
         results = []
         try:
             for name in args.only:
-                group = scenarios.load(name)
+                group = scenarios.group(name)
                 print(f"== {group.TITLE}", flush=True)
                 for result in group.run(ctx):
                     show(result)

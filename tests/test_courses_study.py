@@ -349,3 +349,18 @@ def test_only_active_members_study(setup, status):
         beat(member, module, lessons[0], at=0, seconds=0)
     with pytest.raises(services.StudyError, match="active"):
         services.enrol(member, module.get_parent())
+
+
+def test_a_heartbeat_costs_a_fixed_number_of_queries(setup, client, django_assert_max_num_queries):
+    """Every member with a study page open sends one every 15 seconds: the site's
+    busiest request (bench/scenarios/load.py). Session and account, the module and its
+    view restrictions, the plan, then the clock (a read and a conditional update, no
+    lock) and the lesson's progress (a read and an addition in the database)."""
+    member, module, lessons = setup
+    client.force_login(member.user)
+    body = {"module": module.pk, "lesson": lessons[0], "seconds": 15}
+    client.post("/api/v1/study/heartbeat", body, content_type="application/json")
+    with django_assert_max_num_queries(13):  # 11, and the savepoint of the test's transaction
+        response = client.post("/api/v1/study/heartbeat", body, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["seconds"] == response.json()["counted"]

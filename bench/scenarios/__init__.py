@@ -21,9 +21,11 @@ GROUPS = [
     "certificates",
     "checkin",
     "voice",
+    "load",
     "peer_lms",
 ]
 
 
-def load(name):
+def group(name):
+    """The module of group ``name`` (not ``load()``: a group is called ``load``)."""
     return import_module(f"{__name__}.{name}")

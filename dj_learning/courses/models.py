@@ -516,8 +516,9 @@ class LessonProgress(models.Model):
 class StudyClock(models.Model):
     """When a member's study time was last counted, whatever the lesson.
 
-    One clock per member, locked by each heartbeat, so two tabs, two lessons
-    or two devices together never count more than the time that passed.
+    One clock per member, moved by each heartbeat only from the time it read
+    (``services.record_heartbeat``), so two tabs, two lessons or two devices
+    together never count more than the time that passed.
     """
 
     member = models.OneToOneField(

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, connections, router, transaction
-from django.db.models import Count, DecimalField, Exists, OuterRef, Q, Subquery, Sum, Window
+from django.db.models import Count, DecimalField, Exists, F, OuterRef, Q, Subquery, Sum, Window
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact, GreaterThanOrEqual
 from django.utils import timezone
@@ -233,15 +233,21 @@ def enrolled_course_ids(member):
 
 def is_enrolled(member, module, *, plan=None, course_ids=None):
     """Is ``member`` enrolled in ``module``: by their plan, or by enrolling in its course?"""
-    if plan is None:
-        plan = plan_for(member)
-    if module.pk in plan_module_ids(plan):
+    in_plan = _in_plan(member, module) if plan is None else module.pk in plan_module_ids(plan)
+    if in_plan:
         return True
     if course_ids is None:
         return CourseEnrollment.objects.filter(
             member=member, course_id=module.get_parent().pk
         ).exists()
     return module.get_parent().pk in course_ids
+
+
+def _in_plan(member, module):
+    """Does the plan that applies to ``member`` this year list ``module``? One query (the
+    plan is found inside it, by ``_plans_above``): every heartbeat asks."""
+    plan = _plans_above(study_year(), unit_id=member.unit_id).values("pk")[:1]
+    return StudyPlanModule.objects.filter(plan_id=Subquery(plan), module_id=module.pk).exists()
 
 
 # -- Lessons and effective time ----------------------------------------------------
@@ -251,8 +257,11 @@ def live_module(page_id):
     """The live module page with ``page_id``, of any module type (host sites' included)."""
     from wagtail.models import Page
 
-    page = Page.objects.live().type(AbstractModulePage).filter(pk=page_id).first()
-    return page.specific if page else None
+    # By id, then the type: ``type()`` would work out every module type's content type
+    # on each call, and every heartbeat calls this.
+    page = Page.objects.live().filter(pk=page_id).first()
+    page = page.specific if page else None
+    return page if isinstance(page, AbstractModulePage) else None
 
 
 def lesson_requirements(module):
@@ -329,26 +338,29 @@ def record_heartbeat(member, module, lesson_id, *, seconds, sent_at=None, visibl
     claimed = max(0, min(int(seconds), settings.HEARTBEAT_MAX_SECONDS))
 
     with transaction.atomic():
-        StudyClock.objects.get_or_create(member=member)
-        # Lock the member's clock: beats of the same member wait for each other.
-        clock = StudyClock.objects.select_for_update().get(member=member)
         progress, _created = LessonProgress.objects.get_or_create(
             member=member, module=module, lesson_id=lesson_id
         )
         if not visible:
             return BeatResult(0, progress.seconds, required, progress.studied_at is not None)
-        counted = 0
-        if clock.last_beat_at is not None:
-            elapsed = max(0, int((now - clock.last_beat_at).total_seconds()))
-            counted = min(claimed, elapsed)
-        clock.last_beat_at = now
-        clock.save(update_fields=["last_beat_at"])
+        counted = _wind_clock(member, claimed, now)
+        # Added in the database, not written back: beats of the member that counted
+        # nothing may run at the same moment, and must not undo this one's seconds.
+        LessonProgress.objects.filter(pk=progress.pk).update(
+            seconds=F("seconds") + counted, last_beat_at=now
+        )
         progress.seconds += counted
-        progress.last_beat_at = now
-        newly_studied = progress.studied_at is None and progress.seconds >= required
+        newly_studied = (
+            progress.studied_at is None
+            and progress.seconds >= required
+            # Once: only the beat that sets it is told the lesson is studied.
+            and LessonProgress.objects.filter(pk=progress.pk, studied_at__isnull=True).update(
+                studied_at=now
+            )
+            == 1
+        )
         if newly_studied:
             progress.studied_at = now
-        progress.save(update_fields=["seconds", "last_beat_at", "studied_at"])
 
     result = BeatResult(counted, progress.seconds, required, progress.studied_at is not None)
     if newly_studied:
@@ -357,6 +369,27 @@ def record_heartbeat(member, module, lesson_id, *, seconds, sent_at=None, visibl
         )
         result.module_completed = try_complete(member, module, now=now) is not None
     return result
+
+
+def _wind_clock(member, claimed, now):
+    """Set ``member``'s study clock to ``now``; the seconds a beat claiming ``claimed``
+    may count: no more than the time since the clock was last set.
+
+    A compare-and-set instead of a lock: the clock is set only if it still shows
+    the time this beat read, so of two beats of one member at the same moment one
+    sets it and the other counts nothing. Two queries (a read and a conditional
+    update); the member's first beat creates the clock and counts nothing.
+    """
+    read = list(StudyClock.objects.filter(member=member).values_list("last_beat_at", flat=True))
+    if not read:
+        clock = StudyClock(member=member, last_beat_at=now)
+        StudyClock.objects.bulk_create([clock], ignore_conflicts=True)
+        return 0
+    last = read[0]
+    moved = StudyClock.objects.filter(member=member, last_beat_at=last).update(last_beat_at=now)
+    if not moved or last is None:
+        return 0
+    return min(claimed, max(0, int((now - last).total_seconds())))
 
 
 def lesson_progress(member, module):
