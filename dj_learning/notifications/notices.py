@@ -20,6 +20,7 @@ from django.conf import settings as django_settings
 from django.utils import translation
 
 from dj_learning.conf import settings
+from dj_learning.registry import Registry
 
 APP = "dj_learning.notifications"
 
@@ -28,14 +29,26 @@ def installed():
     return apps.is_installed(APP)
 
 
+#: Where a member's language comes from, asked in order: callables taking a member and
+#: answering a language code or ``None`` (themes adds the region's members' language).
+member_languages = Registry("member languages")
+
+
 def language_for(user):
     """The language ``user``'s notifications are written in.
 
-    Members read the member pages in ``DJ_LEARNING["MEMBER_LANGUAGE"]`` (else the
-    site's ``LANGUAGE_CODE``), so their inbox and e-mail speak it too, whoever
-    caused the event (a reviewer in an English admin, a nightly job). The one
-    place to change should members get a language of their own.
+    Members read the member pages in their region's language (``member_languages``),
+    else ``DJ_LEARNING["MEMBER_LANGUAGE"]``, else the site's ``LANGUAGE_CODE``; their
+    inbox and e-mail speak it too, whoever caused the event (a reviewer in an English
+    admin, a nightly job).
     """
+    if len(member_languages):
+        from dj_learning.members.services import member_for
+
+        member = member_for(user)
+        for language_of in member_languages.values():
+            if language := language_of(member):
+                return language
     return settings.MEMBER_LANGUAGE or django_settings.LANGUAGE_CODE
 
 

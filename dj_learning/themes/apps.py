@@ -25,6 +25,10 @@ class ThemesConfig(AppConfig):
             )
         # The shared templates' {% learning_theme %} asks for the request's theme here.
         learning_tags.providers.register("theme", services.theme_for_request)
+        # Members' notifications speak their region's language.
+        from dj_learning.notifications import notices
+
+        notices.member_languages.register("themes.region", services.language_for_member)
         if apps.is_installed("dj_learning.courses"):
             from dj_learning.courses import page_cache
 

@@ -139,6 +139,14 @@ class AbstractTheme(models.Model):
             raise ValidationError(errors)
 
 
+def member_language_choices():
+    """The site's languages (``LANGUAGES``): read when a form is built, so a host's own
+    list applies and no migration records it."""
+    from django.conf import settings
+
+    return list(settings.LANGUAGES)
+
+
 @register_setting(icon="image")
 class RegionTheme(AbstractTheme, BaseSiteSetting):
     """The theme of one region's site, and where its widgets may be embedded."""
@@ -150,6 +158,17 @@ class RegionTheme(AbstractTheme, BaseSiteSetting):
         help_text=_(
             "One origin a line, like https://portal.example.org: the pages allowed to show "
             "this site's widgets in a frame. Empty: no other site may."
+        ),
+    )
+    member_language = models.CharField(
+        _("members' language"),
+        max_length=15,
+        blank=True,
+        choices=member_language_choices,
+        help_text=_(
+            "The language of this region's member pages and of its members' notifications, "
+            "until a member picks another with the language switch. Empty: the site's "
+            "default. Editors keep their own admin language."
         ),
     )
     seal = models.ForeignKey(
@@ -167,6 +186,7 @@ class RegionTheme(AbstractTheme, BaseSiteSetting):
 
     panels = [
         *AbstractTheme.theme_panels,
+        FieldPanel("member_language"),
         FieldPanel("seal"),
         FieldPanel("embed_origins"),
         preview_panel(),

@@ -205,6 +205,45 @@ def theme_for_request(request):
     return theme
 
 
+def region_languages():
+    """``{site id: language}`` of the regions that set their members' language (cached
+    with the themes, so a change shows at once on every worker)."""
+    key = f"learning_themes:languages:{_version()}"
+    languages = cache.get(key)
+    if languages is None:
+        from .models import RegionTheme
+
+        languages = dict(
+            RegionTheme.objects.exclude(member_language="").values_list(
+                "site_id", "member_language"
+            )
+        )
+        cache.set(key, languages, settings.THEME_CACHE_SECONDS)
+    return languages
+
+
+def language_for_request(request):
+    """The members' language of the request's region, or ``None`` if it set none."""
+    languages = region_languages()
+    return languages.get(site_id_for(request)) if languages else None
+
+
+def language_for_member(member):
+    """The members' language of ``member``'s region (the site of the nearest unit above
+    them that has one), or ``None``."""
+    languages = region_languages()
+    if not languages or member is None or member.unit_id is None:
+        return None
+    from dj_learning.orgs.models import Unit, ancestor_paths
+
+    sites = (
+        Unit.objects.filter(path__in=ancestor_paths(member.unit.path), site__isnull=False)
+        .order_by("-depth")
+        .values_list("site_id", flat=True)
+    )
+    return next((languages[site] for site in sites if site in languages), None)
+
+
 def region_theme_for_request(request):
     """The theme of the request's site alone (embedded widgets, framing rules)."""
     return resolve(site_id_for(request), None)
