@@ -1,4 +1,4 @@
-"""Charts for the staff reports, drawn on the server as inline SVG (no script, no CDN).
+"""Charts for the staff reports and poll results, drawn on the server as inline SVG (no script, no CDN).
 
 Each chart is an ``<svg role="img">`` labelled by its own ``<title>`` and
 ``<desc>`` (the figures in a sentence), and every bar or point carries a
@@ -20,6 +20,8 @@ GREEN = "#2e7d32"
 AMBER = "#f9a825"
 RED = "#c62828"
 BLUE = "#1f4e9c"
+#: The package's primary colour (learning.css), for poll results.
+PRIMARY = "#b3261e"
 GREY = "#e6e6e6"
 
 
@@ -154,3 +156,34 @@ def line_chart(points, *, name, title, desc, colour=BLUE, plot_height=160, step=
             ' stroke-width="2"/>',
         )
     return _svg(name, width, height, title, desc, body)
+
+
+def bar_chart(bars, *, title=""):
+    """Horizontal bars of a poll question's results: ``bars`` are dicts with ``label``,
+    ``count`` and ``percent``; each bar is labelled, its figure written beside it."""
+    row, label_width, bar_width, value_width = 30, 220, 300, 120
+    height = row * max(len(bars), 1) + 10
+    width = label_width + bar_width + value_width
+    parts = [
+        f'<svg class="djl-chart" xmlns="http://www.w3.org/2000/svg" role="img" '
+        f'width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+        f'aria-label="{escape(title)}">'
+    ]
+    if title:
+        parts.append(f"<title>{escape(title)}</title>")
+    for i, bar in enumerate(bars):
+        y = 5 + i * row
+        length = round(bar_width * bar["percent"] / 100, 1)
+        label = str(bar["label"])
+        parts.append(
+            f'<g data-label="{escape(label)}">'
+            f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" font-size="14">'
+            f"<title>{escape(label)}</title>{escape(_short(label, 18))}</text>"
+            f'<rect x="{label_width}" y="{y + 4}" width="{bar_width}" height="20" fill="#eee"/>'
+            f'<rect x="{label_width}" y="{y + 4}" width="{length}" height="20" fill="{PRIMARY}"/>'
+            f'<text x="{label_width + bar_width + 8}" y="{y + 19}" font-size="14">'
+            f"{bar['count']} ({bar['percent']}%)</text></g>"
+        )
+    parts.append("</svg>")
+    # Every text above is escaped.
+    return mark_safe("".join(parts))

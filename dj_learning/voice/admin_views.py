@@ -30,6 +30,7 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 
+from dj_learning import charts
 from dj_learning.members.imports import safe_cell
 from dj_learning.members.services import person_name
 from dj_learning.orgs.viewsets import (
@@ -41,7 +42,7 @@ from dj_learning.orgs.viewsets import (
     policy_of,
 )
 
-from . import charts, services
+from . import services
 from .forms import ReplyForm
 from .models import Comment, Option, Poll, Question, Suggestion, SuggestionCategory
 from .services import STAFF_ROLES

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from wagtail.log_actions import log
 
-from dj_learning import uploads
+from dj_learning import charts, uploads
 from dj_learning.conf import settings
 from dj_learning.members.services import member_for
 from dj_learning.orgs import scope
 
-from . import charts, discussion, services
+from . import discussion, services
 from .forms import SuggestionForm
 from .models import Comment, Poll, Question, Suggestion
 
