@@ -23,9 +23,7 @@ def login_page(client, host, **headers):
     return client.get(reverse("dj_learning:login"), HTTP_HOST=host, **headers).content.decode()
 
 
-def test_each_region_speaks_its_own_language_to_members(
-    client, demo, settings, learning_settings
-):
+def test_each_region_speaks_its_own_language_to_members(client, demo, settings, learning_settings):
     settings.LANGUAGE_CODE = "zh-hans"
     learning_settings(MEMBER_LANGUAGE="zh-hans")  # the regions that set none
     speak(REGION_1, "en")
