@@ -69,14 +69,17 @@ def claim(model, pk):
     """Claim the job ``pk`` of ``model`` for this run; ``False`` if a live run holds it,
     or if it has had its :func:`max_runs` and none of them finished.
 
-    A job that is not running starts its first run; a stalled one its next.
+    A queued job starts its first run, a failed one (whose run raised: django-q2
+    hands the task out again) and a stalled one their next. A finished job is never
+    started again: the ORM broker may still hold copies of its task (it hands out a
+    task again every ``retry`` seconds until one run of it ends, and a long job runs
+    past that), and such a copy must find nothing to do. Starting a finished job
+    again is a new job (the award screen's "Resume" queues it afresh).
     """
     now = timezone.now()
-    if (
-        model.objects.filter(pk=pk)
-        .exclude(status=model.Status.RUNNING)
-        .update(status=model.Status.RUNNING, claimed_at=now, runs=1)
-    ):
+    if model.objects.filter(
+        pk=pk, status__in=(model.Status.QUEUED, model.Status.FAILED), runs__lt=max_runs()
+    ).update(status=model.Status.RUNNING, claimed_at=now, runs=F("runs") + 1):
         return True
     return bool(
         stalled(model).filter(pk=pk, runs__lt=max_runs()).update(claimed_at=now, runs=F("runs") + 1)

@@ -396,6 +396,11 @@ def test_exports_of_records_transcripts_and_lists_name_who_and_which_unit(client
     listed = entry("learning_orgs.export", tree["r1"])
     assert listed.data["format"] == "xlsx"
     assert listed.data["export"] == "learning_rewards.redemption list"
+    # Rows that name their member by their own unit (offline training) are personal data too.
+    response = client.get("/admin/learning/training/?export=csv")
+    assert response.status_code == 200
+    exports = ModelLogEntry.objects.filter(action="learning_orgs.export")
+    assert "learning_credits.offlinetraining list" in {e.data["export"] for e in exports}
 
 
 def test_the_member_reading_their_own_transcript_is_not_an_export(client, people):

@@ -1,6 +1,7 @@
 """The "Audit log" report: each staff member reads the entries of their subtree, filters them,
 an administrator downloads them as Excel; nobody edits or deletes them from the admin."""
 
+import csv
 import io
 import re
 from datetime import timedelta
@@ -156,6 +157,25 @@ def test_an_administrator_downloads_the_subtree_as_excel_and_that_is_logged(clie
     exported = ModelLogEntry.objects.get(action="learning_orgs.export")
     assert exported.user == region_admin and exported.data["export"] == "audit log"
     assert exported.data[UNIT_KEY] == tree["r1"].pk and exported.data["rows"] == 3
+
+
+def test_a_name_typed_at_sign_in_is_never_a_formula_in_the_download(client, db):
+    typed = '=HYPERLINK("http://evil.example","open")'
+    client.post("/learning/login/", {"username": typed, "password": "wrong"})
+    root = factories.user(username="root", is_superuser=True, is_staff=True)
+    into_admin(client, root)
+    for fmt in ("csv", "xlsx"):
+        content = b"".join(client.get(URL, {"export": fmt}).streaming_content)
+        if fmt == "csv":
+            rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+        else:
+            rows = [
+                [str(c or "") for c in r]
+                for r in load_workbook(io.BytesIO(content)).active.iter_rows(values_only=True)
+            ]
+        cells = [cell for row in rows[1:] for cell in row]
+        assert "'" + typed in cells, (fmt, rows)
+        assert not [cell for cell in cells if cell.startswith("=")], fmt
 
 
 def test_members_and_anonymous_visitors_are_refused(client, logged, tree):

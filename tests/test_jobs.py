@@ -14,7 +14,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from dj_learning import jobs
@@ -181,7 +183,10 @@ def test_an_award_run_twice_awards_each_member_once(school):
     tree, members, admin = school
     award = award_of(tree, admin)
     assert tasks.run_award(award.pk) == 3
-    assert tasks.run_award(award.pk) == 3  # the second run finds everyone awarded
+    # A copy of the task handed out after the award is done finds nothing to do.
+    assert tasks.run_award(award.pk) is None
+    award.refresh_from_db()
+    assert (award.status, award.awarded, award.runs) == ("done", 3, 1)
     assert sorted(PointEntry.objects.filter(award=award).values_list("member", flat=True)) == [
         m.pk for m in members
     ]
@@ -208,7 +213,7 @@ def test_an_award_left_running_is_reclaimed_after_the_timeout_and_finished(schoo
     assert PointEntry.objects.filter(award=award).count() == 3
 
 
-def test_a_job_whose_every_run_died_is_marked_failed_not_run_again(school):
+def test_a_job_whose_every_run_died_is_marked_failed_not_run_again(client, school):
     from dj_learning.rewards import tasks
 
     tree, members, admin = school
@@ -224,10 +229,13 @@ def test_a_job_whose_every_run_died_is_marked_failed_not_run_again(school):
     assert award.status == "failed"
     assert award.error == "Stopped after 3 runs that did not finish (the worker died)."
     assert not PointEntry.objects.exists()
-    # The admin's "resume" (a failed award) starts it afresh with its runs counted anew.
-    assert tasks.run_award(award.pk) == 3
+    # The admin's "Resume" (a failed award) queues it afresh, its runs counted anew.
+    admin.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    client.force_login(admin)
+    response = client.post(reverse("learning_points_awards:detail", args=[award.pk]))
+    assert response["Location"] == reverse("learning_points_awards:detail", args=[award.pk])
     award.refresh_from_db()
-    assert (award.status, award.runs) == ("done", 1)
+    assert (award.status, award.runs, award.awarded) == ("done", 1, 3)
 
 
 def test_a_transcript_batch_run_twice_issues_one_transcript_per_member(school):
@@ -237,9 +245,12 @@ def test_a_transcript_batch_run_twice_issues_one_transcript_per_member(school):
     batch = TranscriptBatch.objects.create(unit=tree["r1"], year=YEAR, requested_by=admin)
     tasks.build_transcript_batch(batch.pk)
     first = set(TranscriptDocument.objects.values_list("code", flat=True))
-    tasks.build_transcript_batch(batch.pk)
+    archive = TranscriptBatch.objects.get(pk=batch.pk).archive.name
+    # A copy of the task the broker hands out after the batch is done does nothing.
+    assert tasks.build_transcript_batch(batch.pk) is None
     batch.refresh_from_db()
-    assert (batch.status, batch.total, batch.done) == ("done", 3, 3)
+    assert (batch.status, batch.total, batch.done, batch.runs) == ("done", 3, 3, 1)
+    assert batch.archive.name == archive
     # The same three transcripts, none superseded by a second issue.
     assert set(TranscriptDocument.objects.values_list("code", flat=True)) == first
     assert TranscriptDocument.objects.filter(status="valid").count() == 3

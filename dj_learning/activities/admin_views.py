@@ -23,10 +23,10 @@ from wagtail.admin.viewsets.model import ModelViewSetGroup
 from wagtail.log_actions import log
 
 from dj_learning import uploads
-from dj_learning.members.imports import safe_cell
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_export
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.models import Unit
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,

@@ -25,10 +25,10 @@ from wagtail.log_actions import log
 
 from dj_learning import uploads
 from dj_learning.courses.models import AbstractCoursePage
-from dj_learning.members.imports import safe_cell
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_export
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,

@@ -24,9 +24,9 @@ from wagtail.log_actions import log
 
 from dj_learning import charts, uploads
 from dj_learning.courses.services import recent_years, year_or_current
-from dj_learning.members.imports import safe_cell
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_export, log_scope_export
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.viewsets import ScopedIndexView, ScopedModelViewSet, ScopePolicy
 from dj_learning.review import services as review
 

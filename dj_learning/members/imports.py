@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from dj_learning.orgs import scope
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.models import Unit
 
 from . import records
@@ -270,13 +271,6 @@ def _cell(line, column, message):
         "column": column_label(column),
         "message": message,
     }
-
-
-def safe_cell(value):
-    """Text a spreadsheet will not run as a formula (a name like "=HYPERLINK(...)")."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def export_records(user, members):

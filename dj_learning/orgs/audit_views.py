@@ -22,6 +22,7 @@ from wagtail.log_actions import registry as log_action_registry
 from wagtail.models import ModelLogEntry
 
 from . import audit, scope
+from .exports import safe_cell
 from .models import StaffRole, Unit
 
 #: Roles that download the log (clerks and reviewers read it on screen only).
@@ -137,6 +138,8 @@ class AuditLogView(ReportView):
     }
     custom_value_preprocess = {
         **ReportView.custom_value_preprocess,
+        # A failed sign-in stores the name typed, by anyone: never a formula in a cell.
+        str: {"csv": safe_cell, "xlsx": safe_cell},
         # The site's local times, as on the screen.
         datetime.datetime: {
             "csv": lambda value: f"{localtime(value):%Y-%m-%d %H:%M:%S}",

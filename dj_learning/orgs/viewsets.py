@@ -181,13 +181,21 @@ class LogChangedFieldsMixin:
         return self.form.instance
 
 
+def holds_members(model, unit_field):
+    """Are ``model``'s rows about members (personal data), by their unit or their own
+    ``member``? Suggestions, volunteer service and offline training are, by the latter."""
+    return unit_field.startswith("member__") or any(
+        field.name == "member" for field in model._meta.get_fields()
+    )
+
+
 class ScopedIndexView(ScopedObjectMixin, generic.IndexView):
     def get_base_queryset(self):
         return self.scoped_queryset(self.any_permission_required)
 
     def render_to_response(self, context, **response_kwargs):
         # A list of members' rows downloaded as CSV or Excel: the audit trail records who took it.
-        if self.is_export and self.permission_policy.unit_field.startswith("member__"):
+        if self.is_export and holds_members(self.model, self.permission_policy.unit_field):
             log_scope_export(
                 self.request.user,
                 f"{self.model._meta.label_lower} list",

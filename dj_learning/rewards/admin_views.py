@@ -30,9 +30,9 @@ from wagtail.log_actions import log
 
 from dj_learning import jobs
 from dj_learning.courses.services import recent_years, year_or_current
-from dj_learning.members.imports import safe_cell
 from dj_learning.members.services import person_name
 from dj_learning.orgs import regions, scope
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
@@ -492,6 +492,10 @@ def award_detail(request, pk):
         pk=pk,
     )
     if request.method == "POST" and award.status == TranscriptAward.Status.FAILED:
+        # Queued afresh, with its runs counted from nought (dj_learning.jobs.claim).
+        TranscriptAward.objects.filter(pk=award.pk, status=award.status).update(
+            status=TranscriptAward.Status.QUEUED, runs=0
+        )
         jobs.queue("dj_learning.rewards.tasks.run_award", award.pk)
         log(award, "learning_rewards.resume_award", user=request.user)
         messages.success(request, _("Resumed: members already awarded are skipped."))

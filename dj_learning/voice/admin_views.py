@@ -31,8 +31,8 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.log_actions import log
 
 from dj_learning import charts
-from dj_learning.members.imports import safe_cell
 from dj_learning.members.services import person_name
+from dj_learning.orgs.exports import safe_cell
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
