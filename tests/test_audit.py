@@ -106,6 +106,14 @@ def test_a_failed_sign_in_names_the_account_or_the_name_tried(client, people, tr
     client.post("/learning/login/", {"username": "nobody-here", "password": "wrong"})
     unknown = ModelLogEntry.objects.get(action="learning_members.sign_in_failed", object_id="-")
     assert unknown.label == "nobody-here" and unknown.data[UNIT_KEY] is None
+    # A blank name (the API takes one) is logged too, not a server error.
+    response = client.post(
+        "/api/v1/auth/token", {"username": "", "password": "x"}, content_type="application/json"
+    )
+    assert response.status_code == 401
+    assert ModelLogEntry.objects.filter(
+        action="learning_members.sign_in_failed", label="-"
+    ).exists()
 
 
 # -- Permissions, groups and staff roles ---------------------------------------------------

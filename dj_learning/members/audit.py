@@ -61,7 +61,7 @@ def on_sign_in_failed(sender, credentials, request=None, **kwargs):
     ModelLogEntry.objects.create(
         content_type=ContentType.objects.get_for_model(User),
         object_id="-",
-        label=data["username"],
+        label=data["username"] or "-",  # a label may not be empty (a blank name tried)
         action="learning_members.sign_in_failed",
         timestamp=timezone.now(),
         data={**data, UNIT_KEY: None},
