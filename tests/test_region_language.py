@@ -4,9 +4,13 @@ pick with the language switch wins."""
 
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext, gettext_lazy
 
 from dj_learning.members.services import member_for
 from dj_learning.notifications import notices
+from dj_learning.notifications.models import Notification
+from dj_learning.notifications.services import notify_many
 from dj_learning.orgs.models import Unit, ancestor_paths
 from dj_learning.themes.models import RegionTheme
 
@@ -49,7 +53,9 @@ def test_a_change_of_the_regions_language_shows_at_once(client, demo, settings):
     assert "登录" in login_page(client, REGION_1, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
 
-def test_members_notifications_speak_their_regions_language(demo, settings, learning_settings):
+def test_members_notifications_speak_their_regions_language(
+    demo, settings, learning_settings, django_capture_on_commit_callbacks
+):
     settings.LANGUAGE_CODE = "zh-hans"
     learning_settings(MEMBER_LANGUAGE="zh-hans")
     users = get_user_model().objects
@@ -68,3 +74,17 @@ def test_members_notifications_speak_their_regions_language(demo, settings, lear
     speak(f"{site.hostname}:8000", "en")
     assert notices.language_for(member.user) == "en"
     assert notices.language_for(other.user) == "zh-hans"
+
+    # A notice to many (a poll's audience across regions): each in their region's language.
+    with django_capture_on_commit_callbacks(execute=True):
+        notify_many(
+            [member.user_id, other.user_id],
+            "voice.poll_opened",
+            gettext_lazy("A new poll for me"),
+            key="test:poll",
+        )
+    titles = dict(Notification.objects.values_list("user_id", "title"))
+    with translation.override("zh-hans"):
+        chinese = gettext("A new poll for me")
+    assert chinese != "A new poll for me"
+    assert titles == {member.user_id: "A new poll for me", other.user_id: chinese}

@@ -29,9 +29,27 @@ def installed():
     return apps.is_installed(APP)
 
 
-#: Where a member's language comes from, asked in order: callables taking a member and
-#: answering a language code or ``None`` (themes adds the region's members' language).
+#: Where members' languages come from, asked in order: callables taking user ids and
+#: answering ``{user id: language code}`` for those they know (themes adds each region's
+#: members' language).
 member_languages = Registry("member languages")
+
+
+def default_language():
+    return settings.MEMBER_LANGUAGE or django_settings.LANGUAGE_CODE
+
+
+def languages_for(user_ids):
+    """``{user id: language}`` of the users' notifications (see :func:`language_for`),
+    for many at once: a query per registry entry, whatever their number."""
+    user_ids = list(user_ids)
+    found = {}
+    for languages_of in member_languages.values():
+        missing = [uid for uid in user_ids if uid not in found]
+        if not missing:
+            break
+        found.update(languages_of(missing))
+    return {uid: found.get(uid) or default_language() for uid in user_ids}
 
 
 def language_for(user):
@@ -42,14 +60,9 @@ def language_for(user):
     inbox and e-mail speak it too, whoever caused the event (a reviewer in an English
     admin, a nightly job).
     """
-    if len(member_languages):
-        from dj_learning.members.services import member_for
-
-        member = member_for(user)
-        for language_of in member_languages.values():
-            if language := language_of(member):
-                return language
-    return settings.MEMBER_LANGUAGE or django_settings.LANGUAGE_CODE
+    if user is None or not len(member_languages):
+        return default_language()
+    return languages_for([user.pk])[user.pk]
 
 
 def in_language(user):

@@ -25,13 +25,13 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from dj_learning.registry import Registry
 
 from .models import EmailPreference, Notification
-from .notices import in_language, language_for
+from .notices import in_language, language_for, languages_for
 
 __all__ = [
     "Kind",
@@ -64,9 +64,14 @@ kinds.register("general", Kind(_("Notices")))
 def _text(user, text, params=None):
     """``text`` (lazy or not) in ``user``'s language, with ``params`` filled in."""
     with in_language(user):
-        text = str(text)
-        if params:
-            text = text % {name: str(value) for name, value in params.items()}
+        return _render(text, params)
+
+
+def _render(text, params=None):
+    """``text`` (lazy or not) in the active language, with ``params`` filled in."""
+    text = str(text)
+    if params:
+        text = text % {name: str(value) for name, value in params.items()}
     return text
 
 
@@ -113,13 +118,18 @@ def notify_many(user_ids, kind, title, *, body="", url="", key, params=None):
     if kind not in kinds:
         raise ValueError(f"Unknown notification kind {kind!r}; register it in kinds.")
     user_ids = list(user_ids)
-    title, body = _text(None, title, params), _text(None, body)
+    # Each in their region's language: the text once per language.
+    languages = languages_for(user_ids)
+    texts = {}
+    for language in set(languages.values()):
+        with translation.override(language):
+            texts[language] = (_render(title, params)[:255], _render(body))
 
     def write():
         Notification.objects.bulk_create(
             [
-                Notification(user_id=uid, kind=kind, title=str(title)[:255], body=str(body),
-                             url=url, key=key)
+                Notification(user_id=uid, kind=kind, title=texts[languages[uid]][0],
+                             body=texts[languages[uid]][1], url=url, key=key)
                 for uid in user_ids
             ],
             ignore_conflicts=True,

@@ -28,7 +28,7 @@ class ThemesConfig(AppConfig):
         # Members' notifications speak their region's language.
         from dj_learning.notifications import notices
 
-        notices.member_languages.register("themes.region", services.language_for_member)
+        notices.member_languages.register("themes.region", services.languages_for_users)
         if apps.is_installed("dj_learning.courses"):
             from dj_learning.courses import page_cache
 

@@ -228,20 +228,24 @@ def language_for_request(request):
     return languages.get(site_id_for(request)) if languages else None
 
 
-def language_for_member(member):
-    """The members' language of ``member``'s region (the site of the nearest unit above
-    them that has one), or ``None``."""
+def languages_for_users(user_ids):
+    """``{user id: language}`` for the members among ``user_ids`` whose region (the
+    nearest unit above them with a site that set a members' language) has one."""
     languages = region_languages()
-    if not languages or member is None or member.unit_id is None:
-        return None
-    from dj_learning.orgs.models import Unit, ancestor_paths
+    if not languages:
+        return {}
+    from dj_learning.members.models import Member
+    from dj_learning.orgs.models import Unit
 
-    sites = (
-        Unit.objects.filter(path__in=ancestor_paths(member.unit.path), site__isnull=False)
-        .order_by("-depth")
-        .values_list("site_id", flat=True)
-    )
-    return next((languages[site] for site in sites if site in languages), None)
+    sited = list(Unit.objects.filter(site_id__in=languages).values_list("path", "site_id"))
+    found = {}
+    for user_id, path in Member.objects.filter(user_id__in=user_ids).values_list(
+        "user_id", "unit__path"
+    ):
+        above = [(root, site) for root, site in sited if path and path.startswith(root)]
+        if above:
+            found[user_id] = languages[max(above)[1]]  # the deepest: the longest path
+    return found
 
 
 def region_theme_for_request(request):
