@@ -138,3 +138,29 @@ def test_quiz_reports_keep_to_the_regions_quizzes(client, tree, rows):
     assert "测验-一区" in html and "测验-二区" not in html
     assert client.get(f"/admin/learning/quizzes/reports/{rows['quiz_two'].pk}/").status_code == 404
     assert client.get(f"/admin/learning/quizzes/reports/{rows['quiz_one'].pk}/").status_code == 200
+
+
+def test_a_forged_id_of_another_regions_bank_or_question_is_refused_in_the_forms(tree, rows):
+    """Posting an id the choosers never offer: a question into region 2's bank, region 2's
+    question into a quiz of region 1 (an inline item): the form refuses it."""
+    from dj_learning.quizzes.models import Question, QuestionCategory
+
+    clerk = factories.staff(role=StaffRole.Role.CLERK, unit=tree["b1"])
+
+    def form_for(model, **kwargs):
+        form_class = model.get_edit_handler().get_form_class()
+        return form_class(for_user=clerk, **kwargs)
+
+    category = form_for(QuestionCategory, data={"bank": rows["bank_two"].pk, "path": "党史"})
+    assert "bank" in category.errors
+    mine = form_for(QuestionCategory, data={"bank": rows["bank_one"].pk, "path": "党史"})
+    assert "bank" not in mine.errors
+    question = form_for(Question)
+    banks = set(question.fields["bank"].queryset.values_list("name", flat=True))
+    assert {"题库-one", "题库-all"} <= banks and "题库-two" not in banks
+    quiz = form_for(Quiz, instance=rows["quiz_one"])
+    (items,) = [fs for fs in quiz.formsets.values() if "question" in fs.empty_form.fields]
+    assert items.forms
+    for child in items.forms:
+        offered = set(child.fields["question"].queryset.values_list("text", flat=True))
+        assert "题目-two" not in offered and "题目-one" in offered

@@ -14,8 +14,33 @@ from . import regions
 from .models import Unit
 
 
+def unit_path(model):
+    """How ``model``'s rows reach the unit that owns them: ``"unit"``, or through one
+    foreign key (``"bank__unit"`` for a question); ``None`` if they do not."""
+
+    def unit_of(model):
+        field = next((f for f in model._meta.get_fields() if f.name == "unit"), None)
+        return field is not None and field.many_to_one and issubclass(field.related_model, Unit)
+
+    if unit_of(model):
+        return "unit"
+    for field in model._meta.get_fields():
+        if field.many_to_one and field.related_model is not None and unit_of(field.related_model):
+            return f"{field.name}__unit"
+    return None
+
+
+def narrow_all(form, user):
+    """``narrow_choices`` for ``form`` and the forms of its inline panels (a quiz's items)."""
+    narrow_choices(form, user)
+    for formset in getattr(form, "formsets", {}).values():
+        for child in formset.forms:
+            narrow_choices(child, user)
+
+
 def narrow_choices(form, user):
-    """Narrow ``form``'s unit and page choice fields to the user's regions."""
+    """Narrow ``form``'s choice fields of units, pages and rows owned by a unit to the
+    user's regions."""
     if user is None or regions.user_region_paths(user) is None:
         return
     for name, field in form.fields.items():
@@ -26,6 +51,9 @@ def narrow_choices(form, user):
             narrowed = regions.filter_units(field.queryset, user)
         elif issubclass(model, Page):
             narrowed = regions.filter_pages(field.queryset, user)
+        elif unit_field := unit_path(model):
+            # Rows owned by a unit (a question bank), or through one (its questions).
+            narrowed = regions.filter_by_unit(field.queryset, user, unit_field)
         else:
             continue
         current = form.initial.get(name)
@@ -41,7 +69,7 @@ class RegionChoicesForm(WagtailAdminModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        narrow_choices(self, self.for_user)
+        narrow_all(self, self.for_user)
 
 
 class RegionChoicesPageForm(WagtailAdminPageForm):
@@ -49,4 +77,4 @@ class RegionChoicesPageForm(WagtailAdminPageForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        narrow_choices(self, self.for_user)
+        narrow_all(self, self.for_user)

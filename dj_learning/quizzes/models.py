@@ -119,6 +119,8 @@ class QuestionCategory(models.Model):
     )
 
     panels = [FieldPanel("bank"), FieldPanel("path")]
+    # Banks of the editor's regions only (a forged id is refused too).
+    base_form_class = RegionChoicesForm
 
     class Meta:
         verbose_name = _("question category")
@@ -289,6 +291,8 @@ class Question(index.Indexed, models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Banks and categories of the editor's regions only.
+    base_form_class = RegionChoicesForm
     panels = [
         FieldRowPanel([FieldPanel("bank"), FieldPanel("category")]),
         FieldRowPanel([FieldPanel("kind"), FieldPanel("points")]),
