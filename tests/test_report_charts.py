@@ -81,6 +81,13 @@ def test_credits_by_month_sums_the_entries_in_scope(tree, year_data):
     clerk = factories.staff(role=StaffRole.Role.CLERK, unit=tree["b1a"])
     months = dict(reports.credits_by_month(clerk, tree["r1"], 2025))
     assert sum(months.values()) == Decimal("7")  # the group's member only
+    # An adjustment for 2025 made in January 2026 counts in the year's last month.
+    services.adjust(
+        _people["未动"], year=2025, kind="required", amount=Decimal("1"), reason="补录",
+        by=boss, earned_on=date(2026, 1, 10),
+    )  # fmt: skip
+    months = dict(reports.credits_by_month(boss, tree["r1"], 2025))
+    assert months[date(2025, 12, 1)] == Decimal("1") and sum(months.values()) == Decimal("17")
 
 
 def staff_client(client, user):

@@ -213,10 +213,14 @@ def credits_by_month(user, unit, year):
         .annotate(total=Sum("amount"))
         .values_list("month", "total")
     }
-    months = []
     first = start.date().replace(day=1)
-    for i in range(12):
-        month = date(first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1, 1)
-        total = sums.get((month.year, month.month)) or Decimal("0")
-        months.append((month, _average(total)))
-    return months
+    keys = [
+        (first.year + (first.month - 1 + i) // 12, (first.month - 1 + i) % 12 + 1)
+        for i in range(12)
+    ]
+    totals = dict.fromkeys(keys, Decimal("0"))
+    for key, total in sums.items():
+        # An entry of the year dated outside its months (last year's adjustment made in
+        # January) counts in its first or last month, so the months add up to the year.
+        totals[min(max(key, keys[0]), keys[-1])] += total or 0
+    return [(date(y, m, 1), _average(totals[(y, m)])) for y, m in keys]
