@@ -176,6 +176,8 @@ def test_a_name_typed_at_sign_in_is_never_a_formula_in_the_download(client, db):
         cells = [cell for row in rows[1:] for cell in row]
         assert "'" + typed in cells, (fmt, rows)
         assert not [cell for cell in cells if cell.startswith("=")], fmt
+        # The change says what its words are, in the reader's language.
+        assert "address: 127.0.0.1" in cells, cells
 
 
 def test_members_and_anonymous_visitors_are_refused(client, logged, tree):

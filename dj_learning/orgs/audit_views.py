@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 from django.utils.timezone import is_aware, localtime, make_naive
-from django.utils.translation import gettext, gettext_lazy
+from django.utils.translation import gettext, gettext_lazy, pgettext_lazy
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.reports import ReportView
@@ -89,6 +89,28 @@ def _field_label(model, name):
         return name
 
 
+#: The words of an entry's ``data`` as staff read them (keys not listed show as they are).
+KEY_LABELS = {
+    "reason": pgettext_lazy("audit log", "reason"),
+    "comment": pgettext_lazy("audit log", "comment"),
+    "ip_address": pgettext_lazy("audit log", "address"),
+    "username": pgettext_lazy("audit log", "name tried"),
+    "via": pgettext_lazy("audit log", "through"),
+    "added": pgettext_lazy("audit log", "added"),
+    "removed": pgettext_lazy("audit log", "removed"),
+    "export": pgettext_lazy("audit log", "exported"),
+    "rows": pgettext_lazy("audit log", "rows"),
+    "format": pgettext_lazy("audit log", "format"),
+    "year": pgettext_lazy("audit log", "year"),
+    "number": pgettext_lazy("audit log", "number"),
+    "member": pgettext_lazy("audit log", "member"),
+    "assignee": pgettext_lazy("audit log", "assigned to"),
+    "amount": pgettext_lazy("audit log", "amount"),
+    "points": pgettext_lazy("audit log", "points"),
+    "status": pgettext_lazy("audit log", "status"),
+}
+
+
 def change(entry):
     """The entry's change as one line: the changed fields with their new values, then the rest."""
     model = entry.content_type.model_class() if entry.content_type_id else None
@@ -99,7 +121,7 @@ def change(entry):
         if key == "changed" and isinstance(value, dict):
             parts.extend(f"{_field_label(model, k)}: {v}" for k, v in value.items())
         else:
-            parts.append(f"{key}: {value}")
+            parts.append(f"{KEY_LABELS.get(key, key)}: {value}")
     return "; ".join(parts)
 
 
