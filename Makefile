@@ -81,7 +81,20 @@ test-postgres: install
 	  echo "== PostgreSQL not reachable: skipping the PostgreSQL run"; \
 	fi
 
-test: install migrations-check lint test-sqlite test-postgres
+# The two passes run side by side, one per core, each with its own media folders and a
+# log in var/ (printed when both are done): the suite takes as long as the longer pass.
+test: install migrations-check lint
+	@mkdir -p var
+	@echo "== pytest on SQLite and on PostgreSQL, side by side (logs in var/test-*.log)"
+	@for db in sqlite postgres; do \
+	  MEDIA_ROOT=$(CURDIR)/var/test-media-$$db PRIVATE_MEDIA_ROOT=$(CURDIR)/var/test-private-$$db \
+	    $(MAKE) --no-print-directory test-$$db > var/test-$$db.log 2>&1 & \
+	  eval "pid_$$db=$$!"; \
+	done; \
+	wait $$pid_sqlite; sqlite=$$?; wait $$pid_postgres; postgres=$$?; \
+	cat var/test-sqlite.log var/test-postgres.log; \
+	echo "== SQLite: exit $$sqlite; PostgreSQL: exit $$postgres"; \
+	[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ]
 
 # WeasyPrint (the PDF renderer compared with) needs pango; the wagtail-lms peer gets its own
 # environment in bench/.peer/venv (made by the bench on first use).
