@@ -188,3 +188,26 @@ def test_the_quiz_report_draws_the_score_histogram_and_the_pass_rate(client, tre
     assert "<title>Passed: 1</title>" in passing and "<title>Not passed: 2</title>" in passing
     table = html[html.index('data-testid="pass-rate"') :].split("</table>")[0]
     assert "<td>1</td><td>2</td><td>33%</td>" in table
+
+
+def test_the_quiz_reports_figures_download_as_excel_sheets(client, tree):
+    quiz = factories.quiz(title="党史测验")
+    take(quiz, tree["b1"], right=3)
+    take(quiz, tree["b1a"], right=0)
+    take(quiz, tree["b2"], right=3)  # region 2: not counted
+    staff_client(client, admin_user(tree["r1"]))
+    html = client.get(f"/admin/learning/quizzes/reports/{quiz.pk}/").content.decode()
+    url = f"/admin/learning/quizzes/reports/{quiz.pk}/export.xlsx"
+    assert f'href="{url}"' in html
+    response = client.get(url)
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    book = load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames == ["Score distribution", "Pass rate", "Questions, hardest first"]
+    scores = dict(list(book["Score distribution"].iter_rows(values_only=True))[1:])
+    assert (scores["0–9%"], scores["90–100%"], sum(scores.values())) == (1, 1, 2)
+    assert list(book["Pass rate"].iter_rows(values_only=True))[1] == (2, 1, 1, 0.5)
+    questions = list(book["Questions, hardest first"].iter_rows(values_only=True))
+    assert len(questions) == 1 + 3 and all(row[1] == 2 for row in questions[1:])
+    # Another region's quiz, or a member, downloads nothing.
+    other = factories.quiz(title="二区测验", unit=tree["r2"])
+    assert client.get(f"/admin/learning/quizzes/reports/{other.pk}/export.xlsx").status_code == 404

@@ -195,6 +195,7 @@ MATRIX = {
     "learning_question_template": get({"admin"}, fmt="xlsx"),
     "learning_quiz_reports": get(ANY_STAFF),
     "learning_quiz_report": get(ANY_STAFF, quiz_id="quiz"),
+    "learning_quiz_report_export": get(ANY_STAFF, quiz_id="quiz"),
     # -- rewards ----------------------------------------------------------------------
     "dj_learning:points": get(MEMBERS),
     "dj_learning:points_leaderboard": get(MEMBERS),

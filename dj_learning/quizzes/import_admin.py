@@ -12,6 +12,7 @@ Permissions: importing needs ``learning_quizzes.add_question`` (and
 users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
 """
 
+import io
 import os
 
 from django import forms
@@ -30,6 +31,7 @@ from wagtail.admin.widgets import Button
 from dj_learning import charts, uploads
 from dj_learning.conf import settings
 from dj_learning.orgs import scope
+from dj_learning.orgs.exports import safe_cell
 
 from . import importing, reports
 from .formats import FormatError, table
@@ -308,6 +310,45 @@ def quiz_report(request, quiz_id):
     )
 
 
+def quiz_report_export(request, quiz_id):
+    """The quiz report's figures as an Excel workbook: the score distribution, the pass
+    rate and the questions, a sheet each (the charts' figures, for reading and reuse)."""
+    from openpyxl import Workbook
+
+    _require_reports(request.user)
+    quiz = get_object_or_404(reports.of_user_regions(Quiz.objects.all(), request.user), pk=quiz_id)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = str(_("Score distribution"))
+    sheet.append([_("Score"), _("Attempts")])
+    for low, high, count in reports.score_distribution(request.user, quiz):
+        sheet.append([bucket_label(low, high), count])
+    graded, passed = reports.pass_rate(request.user, quiz)
+    sheet = book.create_sheet(str(_("Pass rate")))
+    sheet.append([_("Attempts"), _("Passed"), _("Not passed"), _("Pass rate")])
+    sheet.append([graded, passed, graded - passed, round(passed / graded, 4) if graded else None])
+    sheet = book.create_sheet(str(_("Questions, hardest first")))
+    sheet.append(
+        [_("Question"), _("Answered"), _("Right"), _("Partly right"), _("Wrong"),
+         _("Not answered"), _("Waiting for marking"), _("Share right")]
+    )  # fmt: skip
+    for row in reports.question_stats(request.user, quiz):
+        text = str(row["question"]) if row["question"] else _("(deleted question)")
+        share = row["right_percent"] / 100 if row["right_percent"] is not None else None
+        sheet.append(
+            [safe_cell(text), row["total"], row["right"], row["partial"], row["wrong"],
+             row["unanswered"], row["pending"], share]
+        )  # fmt: skip
+    buffer = io.BytesIO()
+    book.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="quiz-report-{quiz.pk}.xlsx"'
+    return response
+
+
 def bucket_label(low, high):
     return f"{low}–{100 if high == 100 else high - 1}%"
 
@@ -343,6 +384,11 @@ def register_quiz_report_urls():
     return [
         path("learning/quizzes/reports/", quiz_reports, name="learning_quiz_reports"),
         path("learning/quizzes/reports/<int:quiz_id>/", quiz_report, name="learning_quiz_report"),
+        path(
+            "learning/quizzes/reports/<int:quiz_id>/export.xlsx",
+            quiz_report_export,
+            name="learning_quiz_report_export",
+        ),
     ]
 
 
