@@ -358,6 +358,17 @@ def template(tree):
     )
 
 
+def test_a_certificate_issued_by_a_rule_is_logged_as_the_systems(people, tree, template):
+    from dj_learning.certificates import services
+
+    certificate, created = services.issue(people["member"], template, key="test:rule")
+    issued = entry("learning_certificates.issue", certificate)
+    assert created and issued.user is None and issued.data["number"] == certificate.number
+    assert issued.data[UNIT_KEY] == tree["b1"].pk
+    services.issue(people["member"], template, key="test:rule")  # again: nothing new
+    assert ModelLogEntry.objects.filter(action="learning_certificates.issue").count() == 1
+
+
 def test_certificates_issued_and_revoked_by_hand_are_logged(client, people, tree, template):
     member = people["member"]
     into_admin(client, people["admin"])

@@ -25,6 +25,7 @@ from django.urls import reverse
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from wagtail.log_actions import log
 
 from dj_learning.conf import settings
 from dj_learning.members.models import Member
@@ -141,6 +142,14 @@ def issue(member, template, *, key, rule=None, award=None, by=None, today=None, 
                 if template.valid_days
                 else None,
             )
+            if by is None:
+                # Issued by a rule or an award (staff issuing by hand is logged by the
+                # screen): the audit trail names the system, the rule and the number.
+                log(
+                    certificate,
+                    "learning_certificates.issue",
+                    data={"number": number, "rule": rule.name if rule else None},
+                )
     except IntegrityError:
         existing = Certificate.objects.filter(key=key).first()
         if existing is None:

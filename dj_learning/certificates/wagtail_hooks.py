@@ -34,6 +34,11 @@ def register_certificate_log_actions(actions):
         "learning_certificates.revoke", _("Revoke certificate"), _("Certificate revoked")
     )
     actions.register_action(
+        "learning_certificates.issue",
+        _("Issue certificate by a rule"),
+        _("Certificate issued by a rule"),
+    )
+    actions.register_action(
         "learning_certificates.rerender",
         _("Render certificate again"),
         _("Certificate rendered again"),
