@@ -1,42 +1,18 @@
 """Certificate numbers and issuing keys under real parallel jobs (PostgreSQL, one
 connection per thread)."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from dj_learning.certificates import services
 from dj_learning.certificates.models import Certificate, CertificateTemplate
 from dj_learning.test import factories
+from dj_learning.test.concurrency import in_parallel
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-def in_parallel(count, work):
-    """Run ``work(i)`` in ``count`` threads released together; returns results or errors."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each got
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 def template_of(unit, prefix):

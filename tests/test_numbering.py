@@ -3,14 +3,13 @@ series and year, consecutive from 1, given back on rollback, and never twice und
 parallel connections (PostgreSQL); and the migration that moved the certificates' and
 suggestions' own counters into it, numbering continuing where it was."""
 
-import threading
-
 import pytest
 from django.db import connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 
 from dj_learning.orgs.models import Counter
 from dj_learning.orgs.services import next_number
+from dj_learning.test.concurrency import in_parallel
 
 
 @pytest.mark.django_db
@@ -31,28 +30,6 @@ def test_a_rolled_back_number_is_given_back(tree):
         assert next_number(tree["r1"], "certificate", 2026) == 2
         raise RuntimeError("the certificate could not be recorded")
     assert next_number(tree["r1"], "certificate", 2026) == 2
-
-
-def in_parallel(count, work):
-    """Run ``work(i)`` in ``count`` threads released together, each on its own connection."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def run(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each got
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
 
 
 class GaveUp(Exception):
