@@ -122,6 +122,10 @@ DEFAULTS = {
     # Members are emailed when a certificate of theirs expires within each of these
     # numbers of days: once per certificate and number.
     "CERTIFICATE_REMINDER_DAYS": (30, 7),
+    # What lays a certificate's PDF out, as a dotted path to a function of the context:
+    # drawn with ReportLab (fast), or "dj_learning.certificates.services.render_html"
+    # (the HTML template dj_learning/certificates/certificate_pdf.html, which a site may override).
+    "CERTIFICATE_RENDERER": "dj_learning.certificates.drawing.draw",
     # Seconds a check-in code stays on the screen; a code is accepted in its own
     # interval and the next one (so for up to twice this long).
     "CHECKIN_ROTATE_SECONDS": 30,
