@@ -33,6 +33,8 @@ PHASES = os.environ.get("API_CONTRACT_PHASES", "examples,fuzzing,stateful")
 def schemathesis_run(url, token, workdir):
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(HERE / "schemathesis.toml"),
         "run",
         f"{url}/api/v1/openapi.json",
         "--header",

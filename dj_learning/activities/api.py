@@ -85,8 +85,11 @@ def _own(request):
 
 
 def _refused(error):
-    # A valid request the rules refuse (a full activity, a wrong code) is a 409: a 400
-    # would say the request itself is malformed.
+    # A valid request the rules refuse (a full activity, a closed window) is a 409: a 400
+    # would say the request itself is malformed. A wrong check-in code is the exception:
+    # the caller typed it, and typing it again is the fix (400, as for a wrong password).
+    if isinstance(error, services.WrongCode):
+        return HttpError(400, str(error))
     return HttpError(409 if error.status == 400 else error.status, str(error))
 
 
@@ -152,8 +155,12 @@ def current_code(request, activity_id: Id):
 
 @router.post(
     "/activities/{int:activity_id}/checkin",
-    response={201: ActivityCheckInOut, **errors(403, 409)},
+    response={201: ActivityCheckInOut, **errors(400, 403, 409)},
     summary="Check in with the code the screen shows",
+    description=(
+        "400: the code is wrong, or older than the screen's previous one. 409: checked in "
+        "already, or the check-in window is closed. 403: the member is not in the audience."
+    ),
 )
 def checkin(request, activity_id: Id, payload: ActivityCodeIn):
     member = _own(request)

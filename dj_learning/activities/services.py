@@ -67,6 +67,12 @@ class NotFound(ActivityError):
     status = 404
 
 
+class WrongCode(ActivityError):
+    """A check-in code that is not the screen's current or previous one: bad input (400)."""
+
+    status = 400
+
+
 # -- Who sees what -----------------------------------------------------------------------
 
 
@@ -247,9 +253,7 @@ def check_in(member, activity, code, now=None):
     if Attendance.objects.filter(activity=activity, member=member).exists():
         raise AlreadyDone(_("You have checked in already."))
     if not code_accepted(activity, code, now):
-        raise ActivityError(
-            _("This code is wrong or has expired: type the code the screen shows now.")
-        )
+        raise WrongCode(_("This code is wrong or has expired: type the code the screen shows now."))
     # One transaction for the attendance and its points: one commit per check-in.
     with transaction.atomic():
         attendance = _attend(activity, member, how=Attendance.How.CODE)
