@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.utils import translation
+from django.utils import timezone, translation
 from wagtail.models import ModelLogEntry
 
 from dj_learning.certificates.models import Certificate, CertificateTemplate
@@ -187,6 +187,60 @@ def test_granting_and_removing_a_staff_role_in_the_django_admin_is_logged(client
     client.post(f"/django-admin/learning_orgs/staffrole/{role.pk}/delete/", {"post": "yes"})
     removed = entry("learning_orgs.remove_role")
     assert removed.user == root and removed.object_id == str(role.pk)
+
+
+def test_moving_a_staff_role_in_the_django_admin_logs_what_it_was_and_is(client, people, tree):
+    root, clerk = people["root"], people["clerk"]
+    role = clerk.learning_roles.get()
+    client.force_login(root)
+    response = client.post(
+        f"/django-admin/learning_orgs/staffrole/{role.pk}/change/",
+        {"user": clerk.pk, "unit": tree["r1"].pk, "role": "reviewer"},
+    )
+    assert response.status_code == 302
+    moved = entry("learning_orgs.change_role", role)
+    assert moved.user == root
+    assert (moved.data["role"], moved.data["unit"]) == ("reviewer", str(tree["r1"]))
+    assert (moved.data["before"]["role"], moved.data["before"]["unit"]) == (
+        "clerk",
+        str(tree["b1"]),
+    )
+    assert not ModelLogEntry.objects.filter(action="learning_orgs.grant_role").exists()
+    assert not ModelLogEntry.objects.filter(action="learning_orgs.django_admin").exists()
+
+
+def test_a_group_and_a_superuser_flag_set_in_the_django_admin_are_logged(client, people):
+    root, clerk = people["root"], people["clerk"]
+    client.force_login(root)
+    response = client.post("/django-admin/auth/group/add/", {"name": "Exporters"})
+    assert response.status_code == 302
+    group = Group.objects.get(name="Exporters")
+    added = entry("learning_orgs.django_admin", group)
+    assert (added.user, added.data["action"]) == (root, "added")
+    joined = timezone.localtime(clerk.date_joined)
+    response = client.post(
+        f"/django-admin/auth/user/{clerk.pk}/change/",
+        {
+            "username": clerk.username,
+            "first_name": clerk.first_name,
+            "last_name": clerk.last_name,
+            "email": "",
+            "is_active": "on",
+            "is_superuser": "on",
+            "groups": [group.pk],
+            "date_joined_0": joined.strftime("%Y-%m-%d"),
+            "date_joined_1": joined.strftime("%H:%M:%S"),
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    changed = entry("learning_orgs.django_admin", clerk)
+    assert (changed.user, changed.data["action"]) == (root, "changed")
+    fields = json.loads(changed.data["change"])[0]["changed"]["fields"]
+    assert {"Superuser status", "Groups"} <= set(fields)
+    # The report reads it as a person would.
+    report = into_admin(client, root).get("/admin/learning/audit/").content.decode()
+    assert "Changed in the Django admin" in report
+    assert "Changed Superuser status, Groups" in report
 
 
 # -- Member records ------------------------------------------------------------------------

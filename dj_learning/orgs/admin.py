@@ -19,10 +19,23 @@ class StaffRoleAdmin(admin.ModelAdmin):
     list_filter = ["role"]
     raw_id_fields = ["user", "unit"]
 
-    # Roles grant sight of members: each grant and removal goes to the audit trail too.
+    # Roles grant sight of members: each grant, move and removal goes to the audit trail.
     def save_model(self, request, obj, form, change):
+        before = None
+        if change:
+            old = StaffRole.objects.select_related("user", "unit").filter(pk=obj.pk).first()
+            before = _role_data(old) if old else None
         super().save_model(request, obj, form, change)
-        log(obj, "learning_orgs.grant_role", user=request.user, data=_role_data(obj))
+        if before is None:
+            log(obj, "learning_orgs.grant_role", user=request.user, data=_role_data(obj))
+        elif before != _role_data(obj):
+            # A role moved to another unit, person or kind: what it was and what it is.
+            log(
+                obj,
+                "learning_orgs.change_role",
+                user=request.user,
+                data={**_role_data(obj), "before": before},
+            )
 
     def delete_model(self, request, obj):
         log(obj, "learning_orgs.remove_role", user=request.user, data=_role_data(obj))

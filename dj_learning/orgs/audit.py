@@ -130,8 +130,45 @@ def log_user_flags(request, user):
         log(user, "learning_orgs.user_flags", user=request.user, data={"changed": changed})
 
 
+#: Models whose Django admin pages write their own, more precise entries (orgs/admin.py).
+SELF_LOGGED_IN_DJANGO_ADMIN = ("learning_orgs.staffrole",)
+
+
+def mirror_django_admin(sender, instance, created, raw=False, **kwargs):
+    """``post_save`` of the Django admin's ``LogEntry``: the same action in the audit trail.
+
+    The Django admin (``/django-admin/`` in the ready site) keeps its own log, which
+    the audit report does not read. Each of its additions, changes and deletions is
+    written here too, by the same person, with the fields the admin says it changed
+    (shown as "Changed Superuser status and Groups."), so a superuser flag or a group set in
+    the Django admin leaves the same trace as in Wagtail's. Deletions are logged
+    while the object still exists (the admin logs before it deletes).
+    """
+    if raw or not created or instance.content_type_id is None:
+        return
+    label = f"{instance.content_type.app_label}.{instance.content_type.model}"
+    if label in SELF_LOGGED_IN_DJANGO_ADMIN:
+        return
+    try:
+        obj = instance.get_edited_object()
+    except ObjectDoesNotExist:
+        return
+    actions = {1: "added", 2: "changed", 3: "deleted"}
+    log(
+        obj,
+        "learning_orgs.django_admin",
+        user=instance.user,
+        data={
+            "action": actions.get(instance.action_flag, str(instance.action_flag)),
+            # The admin's own JSON, read in the reader's language (audit_views.change).
+            "change": instance.change_message,
+        },
+    )
+
+
 def connect():
-    from django.db.models.signals import m2m_changed, pre_save
+    from django.apps import apps
+    from django.db.models.signals import m2m_changed, post_save, pre_save
 
     pre_save.connect(tie_to_unit, sender=ModelLogEntry, dispatch_uid="learning_audit_unit")
     m2m_changed.connect(
@@ -142,6 +179,12 @@ def connect():
     m2m_changed.connect(
         log_membership, sender=Group.permissions.through, dispatch_uid="learning_audit_perms"
     )
+    if apps.is_installed("django.contrib.admin"):
+        from django.contrib.admin.models import LogEntry
+
+        post_save.connect(
+            mirror_django_admin, sender=LogEntry, dispatch_uid="learning_audit_django_admin"
+        )
 
 
 def entries_for(user, roles=scope.STAFF_ROLES):

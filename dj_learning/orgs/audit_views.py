@@ -9,6 +9,7 @@ download them as Excel, and that download is itself logged.
 import datetime
 
 import django_filters
+from django.contrib.admin.models import LogEntry
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db.models import Q
 from django.utils.formats import date_format
@@ -108,6 +109,18 @@ KEY_LABELS = {
     "amount": pgettext_lazy("audit log", "amount"),
     "points": pgettext_lazy("audit log", "points"),
     "status": pgettext_lazy("audit log", "status"),
+    "action": pgettext_lazy("audit log", "action"),
+    "change": pgettext_lazy("audit log", "change"),
+    "before": pgettext_lazy("audit log", "before"),
+    "role": pgettext_lazy("audit log", "role"),
+    "user": pgettext_lazy("audit log", "account"),
+    "unit": pgettext_lazy("audit log", "unit"),
+}
+#: The Django admin's actions (``learning_orgs.django_admin`` entries), as staff read them.
+ACTION_LABELS = {
+    "added": pgettext_lazy("audit log", "added"),
+    "changed": pgettext_lazy("audit log", "changed"),
+    "deleted": pgettext_lazy("audit log", "deleted"),
 }
 
 
@@ -120,6 +133,15 @@ def change(entry):
             continue
         if key == "changed" and isinstance(value, dict):
             parts.extend(f"{_field_label(model, k)}: {v}" for k, v in value.items())
+        elif key == "change" and entry.action == "learning_orgs.django_admin":
+            # The Django admin's message, kept as its JSON and read in today's language.
+            message = LogEntry(change_message=value).get_change_message()
+            parts.append(f"{KEY_LABELS[key]}: {message}")
+        elif key == "action":
+            parts.append(f"{KEY_LABELS[key]}: {ACTION_LABELS.get(value, value)}")
+        elif isinstance(value, dict):
+            inner = ", ".join(f"{KEY_LABELS.get(k, k)} {v}" for k, v in value.items())
+            parts.append(f"{KEY_LABELS.get(key, key)}: {inner}")
         else:
             parts.append(f"{KEY_LABELS.get(key, key)}: {value}")
     return "; ".join(parts)

@@ -52,6 +52,14 @@ def register_orgs_log_actions(actions):
         "learning_orgs.remove_role", _("Remove staff role"), _("Staff role removed")
     )
     actions.register_action(
+        "learning_orgs.change_role", _("Change staff role"), _("Staff role changed")
+    )
+    actions.register_action(
+        "learning_orgs.django_admin",
+        _("Change in the Django admin"),
+        _("Changed in the Django admin"),
+    )
+    actions.register_action(
         "learning_orgs.groups", _("Change groups"), _("Groups of the user changed")
     )
     actions.register_action(
