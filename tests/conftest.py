@@ -15,20 +15,24 @@ DEMO_PASSWORD = "Demo!pass2026"
 
 
 def pytest_collection_modifyitems(config, items):
-    """Concurrency tests need real parallel connections: they run in the PostgreSQL pass.
+    """Each of `make test`'s two passes runs the tests its database changes.
 
-    On SQLite they are deselected (not skipped): `make test` runs the suite a
-    second time on PostgreSQL, where they run.
+    Concurrency tests (``postgres``) need real parallel connections: they run in the
+    PostgreSQL pass only. Tests that never touch the pass's database
+    (``own_database``: they run the ready site in subprocesses on SQLite files of
+    their own, or build a host site) would check the same thing twice: they run in
+    the SQLite pass only. Either way the others are deselected, not skipped.
     """
     from django.conf import settings
 
-    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        keep, drop = [], []
-        for item in items:
-            (drop if item.get_closest_marker("postgres") else keep).append(item)
-        if drop:
-            config.hook.pytest_deselected(items=drop)
-            items[:] = keep
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    elsewhere = "own_database" if on_postgres else "postgres"
+    keep, drop = [], []
+    for item in items:
+        (drop if item.get_closest_marker(elsewhere) else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
     if unserialized := [item.nodeid for item in items if flushes_without_restoring(item)]:
         raise pytest.UsageError(
             "Transactional tests must restore the migrated data: mark them "

@@ -2,13 +2,18 @@
 fresh folders, and found the same; damaged archives and wrong targets refused.
 
 Each site here is the ready site run as a separate process (``manage.py``) on a
-database and folders of its own, as an operator's restore drill would.
+database and folders of its own, as an operator's restore drill would. The SQLite
+sites start from one migrated database file, copied (migrating takes seconds), and
+the populated demo is backed up once for the module; these never touch the test
+run's own database, so they run in the SQLite pass only (``own_database``). The
+PostgreSQL drill runs in the PostgreSQL pass.
 """
 
 import hashlib
 import io
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +45,14 @@ class Site:
             "PRIVATE_MEDIA_ROOT": str(self.private),
         }
 
+    @classmethod
+    def sqlite(cls, tmp_path, name, migrated=None):
+        """A site on the SQLite file ``<tmp_path>/<name>.sqlite3``, a copy of ``migrated``."""
+        path = tmp_path / f"{name}.sqlite3"
+        if migrated is not None:
+            shutil.copyfile(migrated, path)
+        return cls(tmp_path, name, f"sqlite:///{path}")
+
     def manage(self, *args, check=True):
         result = subprocess.run(
             [sys.executable, "manage.py", *args],
@@ -66,8 +79,9 @@ class Site:
         }
 
 
-def _populated(site):
-    site.manage("migrate", "--no-input")
+def _populated(site, migrate=True):
+    if migrate:
+        site.manage("migrate", "--no-input")
     site.manage("learning_demo", "--without-courses")  # the org tree, accounts, points
     (site.private / "learning" / "proofs").mkdir(parents=True, exist_ok=True)
     (site.private / "learning" / "proofs" / "sheet.pdf").write_bytes(b"%PDF-1.4 proof\n%%EOF\n")
@@ -82,11 +96,25 @@ def _backup(site, folder):
     return archives[0]
 
 
-def _drill(tmp_path, urls):
-    source, target = (Site(tmp_path, name, url) for name, url in zip(("a", "b"), urls, strict=True))
-    _populated(source)
-    archive = _backup(source, tmp_path / "backups")
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory):
+    """A SQLite database file with every migration applied, for sites to start from."""
+    tmp_path = tmp_path_factory.mktemp("migrated")
+    site = Site.sqlite(tmp_path, "template")
+    site.manage("migrate", "--no-input")
+    return tmp_path / "template.sqlite3"
 
+
+@pytest.fixture(scope="module")
+def populated(tmp_path_factory, migrated):
+    """The demo's org tree, accounts and points with files in both folders, backed up."""
+    tmp_path = tmp_path_factory.mktemp("populated")
+    site = Site.sqlite(tmp_path, "a", migrated)
+    _populated(site, migrate=False)
+    return site, _backup(site, tmp_path / "backups")
+
+
+def _drill(source, archive, target):
     restored = target.manage("learning_restore", str(archive))
     assert "已从" in restored.stdout  # the site speaks Chinese: 已从…恢复
     assert target.balances() == source.balances() != []
@@ -110,11 +138,14 @@ def _drill(tmp_path, urls):
     assert again.returncode != 0
     assert "数据库不是空的" in again.stderr
     assert target.balances() == source.balances()
-    return source, target, archive
 
 
-def test_the_demo_backed_up_on_sqlite_restores_into_a_fresh_database_and_folders(tmp_path):
-    _drill(tmp_path, [f"sqlite:///{tmp_path}/{name}.sqlite3" for name in ("a", "b")])
+@pytest.mark.own_database
+def test_the_demo_backed_up_on_sqlite_restores_into_a_fresh_database_and_folders(
+    populated, tmp_path
+):
+    source, archive = populated
+    _drill(source, archive, Site.sqlite(tmp_path, "b"))
 
 
 @pytest.mark.postgres
@@ -126,7 +157,12 @@ def test_the_demo_backed_up_on_postgresql_restores_into_a_fresh_database(tmp_pat
         for name in names:
             db.execute(f'CREATE DATABASE "{name}"')
     try:
-        _drill(tmp_path, [f"postgres://postgres@127.0.0.1:5432/{name}" for name in names])
+        source, target = (
+            Site(tmp_path, side, f"postgres://postgres@127.0.0.1:5432/{name}")
+            for side, name in zip(("a", "b"), names, strict=True)
+        )
+        _populated(source)
+        _drill(source, _backup(source, tmp_path / "backups"), target)
     finally:
         with psycopg.connect(
             "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
@@ -146,19 +182,13 @@ def _rewritten(archive, target, change):
 
 
 @pytest.fixture(scope="module")
-def small_archive(tmp_path_factory):
-    """The org tree and accounts of the demo (no courses), backed up on SQLite."""
-    tmp_path = tmp_path_factory.mktemp("small")
-    site = Site(tmp_path, "a", f"sqlite:///{tmp_path}/a.sqlite3")
-    site.manage("migrate", "--no-input")
-    site.manage("learning_demo", "--without-courses")
-    (site.private / "proof.pdf").parent.mkdir(parents=True, exist_ok=True)
-    (site.private / "proof.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    return _backup(site, tmp_path / "backups")
+def small_archive(populated):
+    """The populated demo's archive (SQLite), which the refusals below damage."""
+    return populated[1]
 
 
 def _empty_target(tmp_path):
-    return Site(tmp_path, "b", f"sqlite:///{tmp_path}/b.sqlite3")
+    return Site.sqlite(tmp_path, "b")
 
 
 def _refused(site, archive):
@@ -172,17 +202,19 @@ def _refused(site, archive):
     return result.stderr
 
 
+@pytest.mark.own_database
 def test_a_damaged_member_is_named_and_nothing_is_written(small_archive, tmp_path):
     def flip(name, data):
-        if name == "private/proof.pdf":
+        if name == "private/learning/proofs/sheet.pdf":
             return data[:-3] + b"XXX"
         return data
 
     damaged = _rewritten(small_archive, tmp_path / "damaged.tar", flip)
     message = _refused(_empty_target(tmp_path), damaged)
-    assert "private/proof.pdf 已损坏" in message
+    assert "private/learning/proofs/sheet.pdf 已损坏" in message
 
 
+@pytest.mark.own_database
 def test_a_truncated_archive_is_refused_and_nothing_is_written(small_archive, tmp_path):
     data = small_archive.read_bytes()
     truncated = tmp_path / "truncated.tar"
@@ -191,6 +223,7 @@ def test_a_truncated_archive_is_refused_and_nothing_is_written(small_archive, tm
     assert "被截断或已损坏" in message or "缺少" in message
 
 
+@pytest.mark.own_database
 def test_an_archive_of_another_schema_version_is_refused(small_archive, tmp_path):
     def older(name, data):
         if name != "manifest.json":
@@ -206,6 +239,7 @@ def test_an_archive_of_another_schema_version_is_refused(small_archive, tmp_path
     assert "learning_rewards.0001_initial" in message
 
 
+@pytest.mark.own_database
 def test_restore_refuses_folders_that_are_not_empty(small_archive, tmp_path):
     target = _empty_target(tmp_path)
     target.media.mkdir()
@@ -216,18 +250,18 @@ def test_restore_refuses_folders_that_are_not_empty(small_archive, tmp_path):
     assert (target.media / "keep.txt").read_text() == "someone's file"
 
 
-def test_backups_keep_the_newest_n(tmp_path, small_archive):
-    site = Site(tmp_path, "k", f"sqlite:///{tmp_path}/k.sqlite3")
-    site.manage("migrate", "--no-input")
+@pytest.mark.own_database
+def test_backups_keep_the_newest_n(tmp_path, migrated):
+    site = Site.sqlite(tmp_path, "k", migrated)
     folder = tmp_path / "kept"
     for _ in range(3):
         site.manage("learning_backup", "--output", str(folder), "--keep", "2")
     assert len(list(folder.glob("dj-learning-backup-*.tar"))) == 2
 
 
-def test_the_nightly_task_backs_up_into_the_backup_folder_and_keeps_the_newest(tmp_path):
-    site = Site(tmp_path, "n", f"sqlite:///{tmp_path}/n.sqlite3")
-    site.manage("migrate", "--no-input")
+@pytest.mark.own_database
+def test_the_nightly_task_backs_up_into_the_backup_folder_and_keeps_the_newest(tmp_path, migrated):
+    site = Site.sqlite(tmp_path, "n", migrated)
     folder = tmp_path / "nightly"
     script = (
         "from django.test import override_settings\n"

@@ -41,7 +41,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-pytestmark = pytest.mark.slow
+# The host site runs on a database of its own: once, in the SQLite pass.
+pytestmark = [pytest.mark.slow, pytest.mark.own_database]
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "install.md"
