@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 
 from dj_learning.courses.models import CoursePage
 from dj_learning.orgs import regions
@@ -37,6 +38,32 @@ def test_the_moderation_list_names_the_region(demo_courses, client):
     client.force_login(admin)
     html = client.get("/admin/").content.decode()
     assert f"{module.title} · 西山区" in html
+
+
+def test_the_workflow_reports_filter_by_region(demo_courses, client):
+    from dj_learning.courses.models import ModulePage
+
+    admin = get_user_model().objects.get(username="admin")
+    started = {}
+    for region in ("region-1", "region-2"):
+        module = ModulePage.objects.filter(url_path__contains=region).order_by("path").first()
+        module.save_revision(user=admin)
+        module.get_workflow().start(module, admin)
+        started[region] = module
+    east = Unit.objects.get(kind="region", name="东湖区")
+    client.force_login(admin)
+    # The reports menu leads to the reports with the region filter.
+    menu = client.get("/admin/").content.decode()
+    tasks_url = reverse("learning_workflow_tasks_report")
+    assert tasks_url in menu and reverse("learning_workflow_report") in menu
+    east_title = f"{started['region-1'].title} · 东湖区"
+    west_title = f"{started['region-2'].title} · 西山区"
+    for url in (tasks_url, reverse("learning_workflow_report")):
+        everything = client.get(url).content.decode()
+        assert east_title in everything and west_title in everything
+        assert "东湖区" in everything and 'name="region"' in everything
+        east_only = client.get(url, {"region": east.path}).content.decode()
+        assert east_title in east_only and west_title not in east_only
 
 
 def test_a_renamed_region_is_named_anew(tree):
