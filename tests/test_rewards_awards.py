@@ -89,6 +89,12 @@ def test_award_points_by_criterion_once(
     assert services.balance_of(first)[:2] == (20, 20)
     assert services.history(first).first().description == "Award: 年度学习标兵"
     assert services.check_ledger() == []
+    # Each awarded member hears of it once (the rerun above told nobody again), in Chinese.
+    from dj_learning.notifications.models import Notification
+
+    notes = Notification.objects.filter(kind="rewards.points_awarded")
+    assert sorted(n.user_id for n in notes) == sorted(people[n].user_id for n in expected)
+    assert {(n.title, n.body) for n in notes} == {("你获得了 20 积分", "年度学习标兵")}
 
 
 def test_award_a_catalog_item(school, django_capture_on_commit_callbacks):
@@ -164,7 +170,8 @@ def test_an_award_costs_the_same_queries_for_3_or_30_members(tree, size, django_
     for _ in range(size):
         credits(factories.member(unit=tree["b1"]), 2)
     award = request(admin, tree["r1"], criterion="min_credits", min_credits=1, points=3)
-    with django_assert_num_queries(20):
+    # 20, and 2 for the members' notices (their accounts, one insert).
+    with django_assert_num_queries(22):
         awards.run(award.pk)
     assert award.entries.count() == size
 

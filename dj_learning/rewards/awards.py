@@ -41,7 +41,7 @@ from dj_learning.orgs.models import StaffRole
 from dj_learning.registry import Registry
 
 from .models import Balance, CatalogItem, PointEntry, Redemption, TranscriptAward
-from .services import REDEMPTION_READY, PointsError, local_day
+from .services import POINTS_AWARDED, REDEMPTION_READY, PointsError, local_day
 
 #: Staff roles that may award.
 AWARD_ROLES = (StaffRole.Role.ADMIN,)
@@ -207,6 +207,7 @@ def award_chunk(award, member_ids):
             Balance.objects.filter(member_id__in=new).update(
                 balance=F("balance") + award.points, lifetime=F("lifetime") + award.points
             )
+            _tell_points(award, new)
             return len(new)
         item = CatalogItem.objects.select_for_update().get(pk=award.item_id)
         done = set(Redemption.objects.filter(key__in=list(keys)).values_list("key", flat=True))
@@ -234,6 +235,23 @@ def award_chunk(award, member_ids):
         )
         _tell_awarded(award, item, new)
         return len(new)
+
+
+def _tell_points(award, member_ids):
+    """The members awarded points hear how many and why, once per award and member."""
+    if not (member_ids and notices.installed()):
+        return
+    notices.notify_many(
+        Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list(
+            "user_id", flat=True
+        ),
+        POINTS_AWARDED,
+        gettext_lazy("You were awarded %(points)s points"),
+        params={"points": award.points},
+        body=award.reason,
+        url=reverse("dj_learning:points"),
+        key=f"award:{award.pk}:points",
+    )
 
 
 def _tell_awarded(award, item, member_ids):

@@ -604,6 +604,7 @@ def _decide(redemption_id, by, status, reason=""):
 REDEMPTION_READY = "rewards.redemption_ready"
 REDEMPTION_FULFILLED = "rewards.redemption_fulfilled"
 REDEMPTION_CANCELLED = "rewards.redemption_cancelled"
+POINTS_AWARDED = "rewards.points_awarded"
 _DECIDED = {
     Redemption.Status.FULFILLED: REDEMPTION_FULFILLED,
     Redemption.Status.CANCELLED: REDEMPTION_CANCELLED,
@@ -614,6 +615,7 @@ def register_kinds():
     notices.register_kind(REDEMPTION_READY, gettext_lazy("A reward ready to pick up"), email=True)
     notices.register_kind(REDEMPTION_FULFILLED, gettext_lazy("A reward picked up"))
     notices.register_kind(REDEMPTION_CANCELLED, gettext_lazy("A redemption cancelled"), email=True)
+    notices.register_kind(POINTS_AWARDED, gettext_lazy("Points awarded from your transcript"))
 
 
 def tell(redemption, kind, user):
