@@ -1,11 +1,12 @@
 """A bulk transcript worker in its own process, for the ``credits_batch`` scenarios.
 
-    python -m bench.batch_worker   # from the project root, with the bench's environment
+    python -m bench.batch_worker [MODULE]   # from the project root, with the bench's environment
 
 It sets Django up with the bench settings and the bench database (it inherits
 ``DJANGO_SETTINGS_MODULE`` and ``DATABASE_URL`` from ``run.py``), prints
 ``ready``, then reads batch ids from stdin, one a line: for each it runs
-``credits.batches.build`` (what the django-q2 task calls) and prints one JSON
+``MODULE.build`` (what the django-q2 task calls; ``dj_learning.credits.batches``, the
+transcripts, unless another module is named, such as ``dj_learning.certificates.batches``) and prints one JSON
 line, ``{"batch", "seconds", "maxrss_kb"}`` (its peak resident memory so far).
 At the end of its input it prints ``{"children_maxrss_kb"}`` and exits. Like a
 queue worker, it lives across jobs: the caller keeps its startup and its first
@@ -26,14 +27,16 @@ import time
 import traceback
 
 
-def serve():
+def serve(module):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
+    import importlib
+
     import django
 
     django.setup()
     from django.db import connection
 
-    from dj_learning.credits import batches
+    batches = importlib.import_module(module)
 
     print("ready", flush=True)
     for line in sys.stdin:
@@ -51,7 +54,7 @@ def main():
     if pid == 0:  # the worker
         status = 0
         try:
-            serve()
+            serve(sys.argv[1] if len(sys.argv) > 1 else "dj_learning.credits.batches")
         except BaseException:
             traceback.print_exc()
             status = 1

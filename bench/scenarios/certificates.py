@@ -6,9 +6,13 @@
   worker), drawn with ReportLab (the default, ``certificates.drawing``) and laid out
   from the HTML template by xhtml2pdf (``render_html``, a site's choice). The issue's
   goal was 50/s.
-- "certificates ZIP": ``certificates.batches.build`` of a branch's 1,000 certificates
-  (their PDFs rendered and stored beforehand, so the ZIP job only reads and
+- "certificates ZIP, PDFs stored": ``certificates.batches.build`` of a branch's 1,000
+  certificates whose PDFs were rendered and stored at issue (the job only reads and
   writes them): certificates per second in one worker, and the job's queries.
+- "certificates ZIP, rendering each PDF": the same 1,000 with no PDF yet (as a bulk
+  award leaves them until their jobs run), so the job renders and stores each: in
+  one worker process (``bench/batch_worker.py``) for the branch, and in two at once,
+  each building the ZIP of its half (two sub-branches of 500). Ratio 2/1.
 - "My certificates": ``/learning/certificates/`` for a member with 5 and 500
   certificates: ms per request and queries (the same for both). Ratio 500/5.
 """
@@ -19,10 +23,11 @@ from django.test import override_settings
 from django.utils import timezone
 
 from bench import data, measure
+from bench.scenarios.credits_batch import Workers
 from cms_site.demo import certificates as demo
 from dj_learning import uploads
 from dj_learning.certificates import batches, services
-from dj_learning.certificates.models import CertificateBatch, CertificateTemplate
+from dj_learning.certificates.models import Certificate, CertificateBatch, CertificateTemplate
 from dj_learning.test import factories
 
 TITLE = "Certificates"
@@ -84,27 +89,7 @@ def run(ctx):
     renderings[0].compare_to(renderings[1])
     results.extend(renderings)
 
-    size = 4 if ctx.smoke else ZIP_SIZE
-    members = [factories.member(unit=branch) for _ in range(size)]
-    pdf = services.render(template, values, code="bench")
-    for member in members:
-        certificate, _ = services.issue(member, template, key=f"bench:{member.pk}")
-        certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
-        certificate.rendered_at = timezone.now()
-        certificate.save(update_fields=["pdf", "rendered_at"])
-    admin = factories.staff(role="admin", unit=branch)
-    batch = CertificateBatch.objects.create(unit=branch, requested_by=admin)
-    zipping = measure.Result(
-        "certificates ZIP",
-        {"certificates": size, "workers": 1},
-        "certificates/s",
-        queries=measure.count_queries(lambda: batches.build(batch.pk)),
-    )
-    for _ in range(ctx.runs):
-        zipping.samples.append(
-            1000 * size / measure.ms_per_call(lambda: batches.build(batch.pk), 1)
-        )
-    results.append(zipping)
+    results.extend(_zips(ctx, branch, template, values))
 
     listing = []
     for count in ctx.sizes(LIST_SIZES, (2, 4)):
@@ -123,3 +108,76 @@ def run(ctx):
         )
     listing[1].compare_to(listing[0])
     return results + listing
+
+
+def _zips(ctx, branch, template, values):
+    """The bulk ZIP job: of stored PDFs, and rendering them first, with 1 and 2 workers."""
+    size = 4 if ctx.smoke else ZIP_SIZE
+    halves = [factories.unit(parent=branch) for _ in range(2)]
+    members = [factories.member(unit=halves[i % 2]) for i in range(size)]
+    ids = [services.issue(m, template, key=f"bench:{m.pk}")[0].pk for m in members]
+    admin = factories.staff(role="admin", unit=branch)
+    pdf = services.render(template, values, code="bench")
+
+    def stored():
+        for certificate in Certificate.objects.filter(pk__in=ids):
+            certificate.pdf.save(f"{certificate.number}.pdf", ContentFile(pdf), save=False)
+            certificate.rendered_at = timezone.now()
+            certificate.save(update_fields=["pdf", "rendered_at"])
+
+    def unrendered():
+        for certificate in Certificate.objects.filter(pk__in=ids).exclude(pdf=""):
+            certificate.pdf.delete(save=False)
+        Certificate.objects.filter(pk__in=ids).update(pdf="", rendered_at=None)
+
+    def batch(unit):
+        return CertificateBatch.objects.create(unit=unit, requested_by=admin).pk
+
+    def check(batch_ids, count):
+        for done in CertificateBatch.objects.filter(pk__in=batch_ids):
+            if (done.status, done.done) != (CertificateBatch.Status.DONE, count):
+                raise measure.BenchError(f"certificates ZIP: batch {done.pk} is {done.status}")
+
+    results = []
+    stored()
+    first = batch(branch)
+    zipping = measure.Result(
+        "certificates ZIP, PDFs stored",
+        {"certificates": size, "workers": 1},
+        "certificates/s",
+        queries=measure.count_queries(lambda: batches.build(first)),
+    )
+    for _ in range(ctx.runs):
+        pk = batch(branch)  # a batch is built once: a new one each run
+        ms = measure.ms_per_call(lambda pk=pk: batches.build(pk), 1)
+        zipping.samples.append(1000 * size / ms)
+        check([pk], size)
+    results.append(zipping)
+
+    # Rendering first: the certificates as a bulk award leaves them, no PDF yet.
+    workers = {count: Workers(count, "dj_learning.certificates.batches") for count in (1, 2)}
+    try:
+        for count, pool in workers.items():  # warm-up: each worker renders once
+            unrendered()
+            pool.build([batch(unit) for unit in halves[:count]])
+        rendered = {}
+        for count, pool in workers.items():
+            result = measure.Result(
+                "certificates ZIP, rendering each PDF",
+                {"certificates": size, "workers": count},
+                "certificates/s",
+            )
+            for _ in range(ctx.runs):
+                unrendered()
+                units = [branch] if count == 1 else halves
+                batch_ids = [batch(unit) for unit in units]
+                seconds, _answers = pool.build(batch_ids)
+                check(batch_ids, size // len(units))
+                result.samples.append(size / seconds)
+            rendered[count] = result
+        rendered[2].compare_to(rendered[1])
+        results.extend(rendered.values())
+    finally:
+        for pool in workers.values():
+            pool.close()
+    return results

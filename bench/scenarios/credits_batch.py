@@ -59,8 +59,8 @@ def _maxrss_mb(who=resource.RUSAGE_SELF):
 class Workers:
     """Worker processes, each reading batch ids and answering a JSON line a batch."""
 
-    def __init__(self, count):
-        command = [sys.executable, "-m", "bench.batch_worker"]
+    def __init__(self, count, module="dj_learning.credits.batches"):
+        command = [sys.executable, "-m", "bench.batch_worker", module]
         self.processes = [
             subprocess.Popen(
                 command,
