@@ -27,10 +27,12 @@ DEFAULTS = {
     # The day a study year begins, "MM-DD". Year 2026 runs from this day in 2026
     # to the day before it in 2027. Days count in the site's TIME_ZONE.
     "STUDY_YEAR_START": "01-01",
-    # Seconds between two heartbeats sent by a study page.
-    "HEARTBEAT_INTERVAL": 15,
-    # The most one heartbeat can add, whatever it claims.
-    "HEARTBEAT_MAX_SECONDS": 60,
+    # Seconds between two heartbeats sent by a study page. Each carries the time gathered
+    # since the last (the progress bar moves every second meanwhile), so a longer interval
+    # means fewer requests for the same seconds: members at once per core = beats/s × this.
+    "HEARTBEAT_INTERVAL": 60,
+    # The most one heartbeat can add, whatever it claims (above the interval, for a late timer).
+    "HEARTBEAT_MAX_SECONDS": 90,
     # How far a heartbeat's own clock may run ahead of the server's before it is refused.
     "HEARTBEAT_CLOCK_SKEW": 5,
     # A new module's minimum study time, when the editor leaves it empty, is what its

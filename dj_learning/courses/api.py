@@ -124,8 +124,8 @@ def _live_page(model, page_id, request):
     return _viewable(model.objects.live().filter(pk=page_id).first(), request)
 
 
-def _module(page_id, request):
-    return _viewable(services.live_module(page_id), request)
+def _module(page_id, request, *, lessons=True):
+    return _viewable(services.live_module(page_id, lessons=lessons), request)
 
 
 @router.get(
@@ -241,7 +241,7 @@ class HeartbeatOut(Schema):
 )
 def heartbeat(request, beat: HeartbeatIn):
     member = _member(request)
-    module = _module(beat.module, request)
+    module = _module(beat.module, request, lessons=False)
     try:
         result = services.record_heartbeat(
             member,

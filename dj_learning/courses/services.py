@@ -253,15 +253,24 @@ def _in_plan(member, module):
 # -- Lessons and effective time ----------------------------------------------------
 
 
-def live_module(page_id):
-    """The live module page with ``page_id``, of any module type (host sites' included)."""
+def live_module(page_id, *, lessons=True):
+    """The live module page with ``page_id``, of any module type (host sites' included).
+
+    ``lessons=False`` leaves the lessons and their text unloaded (a heartbeat reads the
+    lessons' minimums from the copy saved with the page; see ``lesson_requirements``).
+    """
     from wagtail.models import Page
 
     # By id, then the type: ``type()`` would work out every module type's content type
     # on each call, and every heartbeat calls this.
-    page = Page.objects.live().filter(pk=page_id).first()
-    page = page.specific if page else None
-    return page if isinstance(page, AbstractModulePage) else None
+    page = Page.objects.live().filter(pk=page_id).only("pk", "content_type").first()
+    model = page.specific_class if page else None
+    if model is None or not issubclass(model, AbstractModulePage):
+        return None
+    modules = model.objects.filter(pk=page_id)
+    if not lessons:
+        modules = modules.defer("lessons", "body_text")
+    return modules.first()
 
 
 def lesson_requirements(module):
@@ -389,7 +398,9 @@ def _wind_clock(member, claimed, now):
     moved = StudyClock.objects.filter(member=member, last_beat_at=last).update(last_beat_at=now)
     if not moved or last is None:
         return 0
-    return min(claimed, max(0, int((now - last).total_seconds())))
+    # To the nearest second: a page that gathered 4 s and sent them 3.99 s after its last
+    # beat reached the server (the two clocks start a request apart) counts 4.
+    return min(claimed, max(0, round((now - last).total_seconds())))
 
 
 def lesson_progress(member, module):

@@ -49,3 +49,36 @@ def test_member_studies_a_module_to_completion_and_the_plan_goes_up(
     expect(page.get_by_test_id("required-credits")).to_have_text("3.50 / 6.50")
     row = page.get_by_test_id("required-modules").locator("li", has_text="党章总纲导读")
     expect(row).to_contain_text("✓")
+
+
+def test_beats_are_batched_yet_the_bar_moves_and_the_lesson_is_marked_at_once(
+    demo_courses, live_server, page, learning_settings
+):
+    # The default interval: one beat a minute carries the time gathered since the last.
+    learning_settings(LESSON_MIN_SECONDS=4, HEARTBEAT_INTERVAL=60)
+    from wagtail.models import Site
+
+    Site.objects.filter(is_default_site=True).update(
+        hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1])
+    )
+    Site.objects.filter(is_default_site=False).update(hostname="region2.invalid")
+    base = live_server.url
+    sign_in(page, base)
+    page.get_by_test_id("my-study-link").click()
+    page.get_by_role("link", name="党章总纲导读").first.click()
+    beats = []
+    page.on(
+        "request",
+        lambda request: beats.append(request) if "study/heartbeat" in request.url else None,
+    )
+    page.get_by_role("link", name="党的指导思想").click()
+    status = page.get_by_test_id("lesson-status")
+    expect(status).not_to_have_attribute("data-studied", "")
+    # The bar moves between beats, from the time gathered on the page...
+    bar = page.locator("#lesson").get_by_role("progressbar")
+    expect(bar).to_have_attribute("aria-valuenow", "50", timeout=5_000)
+    # ...and when it reaches the lesson's need, a beat goes at once: marked studied in
+    # seconds, not at the next minute, with two beats (the first starts the clock).
+    expect(status).to_have_attribute("data-studied", "", timeout=10_000)
+    lesson = page.locator("[data-study-lesson]").get_attribute("data-study-lesson")
+    assert len([b for b in beats if lesson in b.post_data]) == 2

@@ -5,16 +5,25 @@
  * reports honestly: time counts while the tab is visible and the member is
  * there (they touched, scrolled or typed in the last two minutes, or a video
  * is playing); nothing counts while the tab is hidden.
+ *
+ * Beats are batched: one every HEARTBEAT_INTERVAL seconds (60 by default) carries
+ * the time gathered since the last one, while the progress bar moves every second
+ * from the last count the server gave plus the time gathered here. When that
+ * reaches what the lesson needs, a beat goes at once, so the lesson is marked
+ * studied without waiting for the next one; leaving the page sends one too.
  */
 (function () {
   "use strict";
   var lesson = document.querySelector("[data-study-lesson]");
   if (!lesson || !window.fetch) return;
 
-  var interval = Math.max(1, parseInt(lesson.dataset.studyInterval, 10) || 15) * 1000;
+  var interval = Math.max(1, parseInt(lesson.dataset.studyInterval, 10) || 60) * 1000;
+  var required = parseInt(lesson.dataset.studyRequired, 10) || 0;
+  var counted = parseInt(lesson.dataset.studySeconds, 10) || 0;  // what the server counted
   var activeMs = 0;
   var lastTick = Date.now();
   var stopped = false;
+  var sending = false;
   var IDLE_MS = 120000;
   var lastInteraction = Date.now();
   ["pointermove", "pointerdown", "keydown", "scroll", "touchstart"].forEach(function (name) {
@@ -41,19 +50,31 @@
     lastTick = now;
   }
 
-  function show(result) {
-    var pct = result.required ? Math.min(100, Math.floor(100 * result.seconds / result.required)) : 100;
+  function draw(seconds, studied) {
+    var pct = required ? Math.min(100, Math.floor(100 * seconds / required)) : 100;
     if (bar) bar.style.width = pct + "%";
     if (progress) progress.setAttribute("aria-valuenow", pct);
     if (status) {
-      if (result.studied) {
+      if (studied) {
         status.textContent = "✓ " + lesson.dataset.textStudied;
         status.setAttribute("data-studied", "");
       } else {
         status.textContent = lesson.dataset.textProgress
-          .replace("{seconds}", result.seconds).replace("{required}", result.required);
+          .replace("{seconds}", seconds).replace("{required}", required);
       }
     }
+  }
+
+  // Between beats: the server's count and the time gathered since, never past the need.
+  function estimate() {
+    tick();
+    return Math.min(required, counted + Math.floor(activeMs / 1000));
+  }
+
+  function show(result) {
+    counted = result.seconds;
+    required = result.required;
+    draw(result.studied ? result.seconds : estimate(), result.studied);
     if (result.module_completed) {
       var done = document.querySelector("[data-testid=module-complete]");
       if (done) done.hidden = false;
@@ -62,7 +83,7 @@
   }
 
   function beat(final) {
-    if (stopped) return;
+    if (stopped || (sending && !final)) return;
     tick();
     var seconds = Math.floor(activeMs / 1000);
     var body = JSON.stringify({
@@ -73,6 +94,7 @@
       // Seconds reported were counted while visible; an empty beat from a hidden tab counts nothing.
       visible: seconds > 0 || visible()
     });
+    sending = true;
     var request = fetch(lesson.dataset.studyUrl, {
       method: "POST",
       credentials: "same-origin",
@@ -83,11 +105,12 @@
     // The seconds are taken off only once the server has them; a failed beat sends them again.
     request.then(function (r) { return r.ok ? r.json() : null; })
       .then(function (result) {
+        sending = false;
         if (!result) return;
         activeMs = Math.max(0, activeMs - seconds * 1000);
         if (!final) show(result);
       })
-      .catch(function () { /* the next beat tries again */ });
+      .catch(function () { sending = false; /* the next beat tries again */ });
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -100,4 +123,10 @@
   });
   beat(false);                     // starts the server's clock for this lesson
   setInterval(function () { beat(false); }, interval);
+  setInterval(function () {
+    if (stopped || !active(Date.now())) return;
+    var seconds = estimate();
+    draw(seconds, false);
+    if (required && seconds >= required) beat(false);  // studied: tell the server now
+  }, 1000);
 })();
