@@ -96,6 +96,36 @@ LABELS = {
 }
 
 
+def content_security_policy(report_uri=None):
+    """The Content-Security-Policy (django-csp's ``CONTENT_SECURITY_POLICY``) of dj-learning.
+
+    Scripts and styles only from the site or with the request's nonce; images,
+    fonts and media from the site (and ``data:``/``blob:`` where the pages make
+    them); frames of any https site (video embeds); framed by the site only (the
+    embeds set their own ``frame-ancestors`` per region). ``report_uri`` adds a
+    ``report-uri``. A host may call this to extend it rather than copy it.
+    """
+    from csp.constants import NONCE
+
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "img-src": ["'self'", "data:", "blob:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "media-src": ["'self'", "blob:"],
+        "frame-src": ["'self'", "https:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    }
+    if report_uri:
+        directives["report-uri"] = [report_uri]
+    return {"DIRECTIVES": directives}
+
+
 def defaults(namespace):
     """The settings a host gets unless it set them itself.
 
@@ -103,8 +133,6 @@ def defaults(namespace):
     security policy) adds its default here; the host's own value always wins.
     """
     from datetime import timedelta
-
-    from csp.constants import NONCE
 
     return {
         "AUTHENTICATION_BACKENDS": [
@@ -121,22 +149,7 @@ def defaults(namespace):
         "AXES_USERNAME_CALLABLE": "dj_learning.members.security.lockout_username",
         "AXES_VERBOSE": False,
         "OTP_TOTP_ISSUER": site_name(namespace),
-        "CONTENT_SECURITY_POLICY": {
-            "DIRECTIVES": {
-                "default-src": ["'self'"],
-                "script-src": ["'self'", NONCE],
-                "style-src": ["'self'", NONCE],
-                "img-src": ["'self'", "data:", "blob:"],
-                "font-src": ["'self'", "data:"],
-                "connect-src": ["'self'"],
-                "media-src": ["'self'", "blob:"],
-                "frame-src": ["'self'", "https:"],
-                "object-src": ["'none'"],
-                "base-uri": ["'self'"],
-                "form-action": ["'self'"],
-                "frame-ancestors": ["'self'"],
-            },
-        },
+        "CONTENT_SECURITY_POLICY": content_security_policy(),
         "WAGTAILDOCS_SERVE_METHOD": "serve_view",
         "WAGTAILIMAGES_IMAGE_FORM_BASE": "dj_learning.uploads.CheckedImageForm",
         "WAGTAILIMAGES_MAX_IMAGE_PIXELS": 40_000_000,

@@ -11,9 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from csp.constants import NONCE
 
-from dj_learning.settings import configure
+from dj_learning.settings import configure, content_security_policy
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -197,24 +196,7 @@ OTP_TOTP_ISSUER = "dj-learning"
 
 # Content-Security-Policy (django-csp) on every page: scripts and styles only from the
 # site or with the request's nonce. The embeds set their own frame-ancestors per region.
-csp_report_uri = os.environ.get("CSP_REPORT_URI", "")
-CONTENT_SECURITY_POLICY = {
-    "DIRECTIVES": {
-        "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
-        "style-src": ["'self'", NONCE],
-        "img-src": ["'self'", "data:", "blob:"],
-        "font-src": ["'self'", "data:"],
-        "connect-src": ["'self'"],
-        "media-src": ["'self'", "blob:"],
-        "frame-src": ["'self'", "https:"],
-        "object-src": ["'none'"],
-        "base-uri": ["'self'"],
-        "form-action": ["'self'"],
-        "frame-ancestors": ["'self'"],
-        **({"report-uri": [csp_report_uri]} if csp_report_uri else {}),
-    },
-}
+CONTENT_SECURITY_POLICY = content_security_policy(os.environ.get("CSP_REPORT_URI"))
 
 # Chinese first, English available.
 LANGUAGE_CODE = "zh-hans"
