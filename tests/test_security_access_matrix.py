@@ -131,6 +131,11 @@ MATRIX = {
     # The audit log: every staff role reads their subtree's entries; only the admin role exports.
     "learning_audit": get(ANY_STAFF),
     "learning_audit_results": get(ANY_STAFF),
+    # Wagtail's moderation reports with a region filter: who may edit or publish pages.
+    "learning_workflow_report": get({"editor", "admin"}),
+    "learning_workflow_report_results": get({"editor", "admin"}),
+    "learning_workflow_tasks_report": get({"editor", "admin"}),
+    "learning_workflow_tasks_report_results": get({"editor", "admin"}),
     # -- courses ----------------------------------------------------------------------
     "dj_learning:my_study": get(MEMBERS),
     "dj_learning:enrol": post(
