@@ -1,5 +1,4 @@
 import io
-import itertools
 import os
 
 import pytest
@@ -42,12 +41,11 @@ def pytest_collection_modifyitems(config, items):
             "django_content_type), and the test itself may start without Wagtail's default "
             "site.\n  " + "\n  ".join(unserialized)
         )
-    # Within each file (pytest-django has put the transactional tests after the
-    # others), the tests that share a demo run one after the other.
-    runs = [list(run) for _, run in itertools.groupby(items, key=lambda item: item.path)]
-    items[:] = [
-        item for run in runs for item in sorted(run, key=lambda item: DEMO_ORDER[demo_wanted(item)])
-    ]
+    # The tests that can share a demo run one after the other, whatever their file: first
+    # those that want none, then those that want the org tree and accounts, then those
+    # that want all of it (two builds in all), and the transactional tests last, as
+    # pytest-django put them. Within each group the files and their tests keep their order.
+    items[:] = sorted(items, key=run_group)
 
 
 def flushes_without_restoring(item):
@@ -62,15 +60,10 @@ def flushes_without_restoring(item):
     """
     from pytest_django.fixtures import validate_django_db
 
-    names = set(getattr(item, "fixturenames", ()))
-    transactional = bool(names & {"transactional_db", "live_server", "django_db_reset_sequences"})
-    serialized = "django_db_serialized_rollback" in names
+    serialized = "django_db_serialized_rollback" in getattr(item, "fixturenames", ())
     if marker := item.get_closest_marker("django_db"):
-        transaction, reset_sequences, _databases, serialized_rollback, _apps = validate_django_db(
-            marker
-        )
-        transactional = transactional or transaction or reset_sequences
-        serialized = serialized or serialized_rollback
+        serialized = serialized or validate_django_db(marker)[3]
+    transactional = flushes(item)
     return transactional and not serialized
 
 
@@ -119,7 +112,7 @@ def learning_settings(settings):
 # that stays open while they run, each test's own transaction becomes a savepoint
 # inside it and is rolled back, and the outer one is rolled back when a test wants
 # another demo, none, or a database it may flush (a transactional test builds its
-# own demo, as before). Within a file the tests run grouped by the demo they use.
+# own demo, as before). The tests run grouped by the demo they use, across files.
 
 DEMO_ORDER = {None: 0, "demo": 1, "demo_courses": 2}
 
@@ -137,17 +130,31 @@ def build_demo(kind):
         call_command("learning_demo", verbosity=0, stdout=io.StringIO())
 
 
-def demo_wanted(item):
-    """The demo ``item`` can share: ``None`` if it wants none or may flush the database."""
+def run_group(item):
+    """Where ``item`` runs (see ``pytest_collection_modifyitems``): 0 to 2 by the demo it
+    wants, 3 if it flushes the database."""
+    if flushes(item):
+        return 3
+    return DEMO_ORDER[demo_wanted(item)]
+
+
+def flushes(item):
     from pytest_django.fixtures import validate_django_db
 
     names = set(getattr(item, "fixturenames", ()))
     if names & {"transactional_db", "live_server", "django_db_reset_sequences"}:
-        return None
+        return True
     if marker := item.get_closest_marker("django_db"):
         transaction, reset_sequences, *_ = validate_django_db(marker)
-        if transaction or reset_sequences:
-            return None
+        return bool(transaction or reset_sequences)
+    return False
+
+
+def demo_wanted(item):
+    """The demo ``item`` can share: ``None`` if it wants none or may flush the database."""
+    if flushes(item):
+        return None
+    names = set(getattr(item, "fixturenames", ()))
     if "demo_courses" in names:
         return "demo_courses"
     return "demo" if "demo" in names else None
