@@ -24,6 +24,7 @@
   var lastTick = Date.now();
   var stopped = false;
   var sending = false;
+  var failedAt = -Infinity;        // a failed beat: no early one until the next interval
   var IDLE_MS = 120000;
   var lastInteraction = Date.now();
   ["pointermove", "pointerdown", "keydown", "scroll", "touchstart"].forEach(function (name) {
@@ -106,11 +107,11 @@
     request.then(function (r) { return r.ok ? r.json() : null; })
       .then(function (result) {
         sending = false;
-        if (!result) return;
+        if (!result) { failedAt = Date.now(); return; }
         activeMs = Math.max(0, activeMs - seconds * 1000);
         if (!final) show(result);
       })
-      .catch(function () { sending = false; /* the next beat tries again */ });
+      .catch(function () { sending = false; failedAt = Date.now(); /* the next beat tries again */ });
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -127,6 +128,7 @@
     if (stopped || !active(Date.now())) return;
     var seconds = estimate();
     draw(seconds, false);
-    if (required && seconds >= required) beat(false);  // studied: tell the server now
+    // Studied: tell the server now (unless a beat just failed: the interval's beat retries).
+    if (required && seconds >= required && Date.now() - failedAt >= interval) beat(false);
   }, 1000);
 })();
