@@ -237,14 +237,19 @@ def award_chunk(award, member_ids):
         return len(new)
 
 
+def _accounts(member_ids):
+    """The user ids of the members ``member_ids`` that have an account."""
+    return Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list(
+        "user_id", flat=True
+    )
+
+
 def _tell_points(award, member_ids):
     """The members awarded points hear how many and why, once per award and member."""
     if not (member_ids and notices.installed()):
         return
     notices.notify_many(
-        Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list(
-            "user_id", flat=True
-        ),
+        _accounts(member_ids),
         POINTS_AWARDED,
         gettext_lazy("You were awarded %(points)s points"),
         params={"points": award.points},
@@ -260,9 +265,7 @@ def _tell_awarded(award, item, member_ids):
     if not (member_ids and notices.installed()):
         return
     notices.notify_many(
-        Member.objects.filter(pk__in=member_ids, user__isnull=False).values_list(
-            "user_id", flat=True
-        ),
+        _accounts(member_ids),
         REDEMPTION_READY,
         gettext_lazy("“%(title)s” is ready to pick up"),
         params={"title": item.title},

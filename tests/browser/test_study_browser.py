@@ -14,20 +14,23 @@ def sign_in(page, base, username="member"):
     page.get_by_role("button", name="登录").click()
 
 
-def test_member_studies_a_module_to_completion_and_the_plan_goes_up(
-    demo_courses, live_server, page, learning_settings
-):
-    # Short lessons and fast heartbeats, so the test takes seconds, not minutes.
-    learning_settings(LESSON_MIN_SECONDS=2, HEARTBEAT_INTERVAL=1)
+@pytest.fixture
+def base(demo_courses, live_server, page):
+    """The live server's address, serving region 1 (the member's, signed in), so its page
+    links stay there."""
     from wagtail.models import Site
 
-    # Serve region 1 (the member's) on the live server's address, so its page links stay there.
     Site.objects.filter(is_default_site=True).update(
         hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1])
     )
     Site.objects.filter(is_default_site=False).update(hostname="region2.invalid")
-    base = live_server.url
-    sign_in(page, base)
+    sign_in(page, live_server.url)
+    return live_server.url
+
+
+def test_member_studies_a_module_to_completion_and_the_plan_goes_up(base, page, learning_settings):
+    # Short lessons and fast heartbeats, so the test takes seconds, not minutes.
+    learning_settings(LESSON_MIN_SECONDS=2, HEARTBEAT_INTERVAL=1)
 
     page.get_by_test_id("my-study-link").click()
     expect(page.get_by_test_id("required-credits")).to_have_text("2 / 6.50")
@@ -52,18 +55,10 @@ def test_member_studies_a_module_to_completion_and_the_plan_goes_up(
 
 
 def test_beats_are_batched_yet_the_bar_moves_and_the_lesson_is_marked_at_once(
-    demo_courses, live_server, page, learning_settings
+    base, page, learning_settings
 ):
     # The default interval: one beat a minute carries the time gathered since the last.
     learning_settings(LESSON_MIN_SECONDS=4, HEARTBEAT_INTERVAL=60)
-    from wagtail.models import Site
-
-    Site.objects.filter(is_default_site=True).update(
-        hostname="localhost", port=int(live_server.url.rsplit(":", 1)[1])
-    )
-    Site.objects.filter(is_default_site=False).update(hostname="region2.invalid")
-    base = live_server.url
-    sign_in(page, base)
     page.get_by_test_id("my-study-link").click()
     page.get_by_role("link", name="党章总纲导读").first.click()
     beats = []
