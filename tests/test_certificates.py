@@ -131,6 +131,26 @@ def test_a_character_the_fonts_cannot_draw_is_refused_by_name_rather_than_left_o
         services.render(template, {"name": "李明华🎓"}, code="c0de")
 
 
+def test_images_with_the_same_transparency_and_deep_names_all_print(template, tmp_path):
+    """Two opaque PNGs of one size share their transparency mask; names hold slashes."""
+    from dj_learning.uploads import private
+
+    def rgba(colour):
+        out = io.BytesIO()
+        Image.new("RGBA", (120, 120), colour).save(out, "PNG")
+        return io.BytesIO(out.getvalue())
+
+    template.seal.name = private.save("certificates/templates/a/b/c/seal.png", rgba("red"))
+    template.signer_1_name, template.signer_1_title = "王建国", "书记"
+    template.signer_1_image.name = private.save("certificates/x/y/sign.png", rgba("blue"))
+    template.save()
+    pdf = services.render(template, {"name": "李明华"}, code="c0de")
+    images = PdfReader(io.BytesIO(pdf)).pages[0].images
+    colours = sorted(Image.open(io.BytesIO(i.data)).convert("RGB").getpixel((5, 5)) for i in images)
+    assert colours == [(0, 0, 255), (255, 0, 0)]
+    assert "王建国" in text_of(pdf, tmp_path)
+
+
 def test_latin_letters_digits_and_quotes_print_beside_chinese(template, tmp_path):
     template.body = "{name}同志完成“{course}”，成绩 {score} 分。"
     values = {"name": "Anna Müller", "course": "Party Charter", "score": "95"}

@@ -24,7 +24,9 @@ HTML template.
 """
 
 import copy
+import hashlib
 import io
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from xml.sax.saxutils import escape
@@ -278,19 +280,28 @@ def _markup(font, text):
 # -- Images --------------------------------------------------------------------------------------
 
 _prepared_images = {}
+_prepared_lock = threading.Lock()
 
 
 def _prepare(field_file):
-    """The image object for ``field_file``, built once: read, decoded, compressed."""
+    """The image object for ``field_file``, built once: read, decoded, compressed.
+
+    Named by a digest of its storage name (a PDF name may not hold the name's ``/``), so
+    two files of the same base name stay apart. At most 64 are kept, the oldest dropped.
+    """
     name = field_file.name
-    if name not in _prepared_images:
+    with _prepared_lock:
+        image = _prepared_images.get(name)
+    if image is None:
         with field_file.storage.open(name, "rb") as handle:
             reader = ImageReader(io.BytesIO(handle.read()))
-        image = pdfdoc.PDFImageXObject(f"image-{len(_prepared_images)}-{name}", reader, mask="auto")
-        _prepared_images[name] = image
-        if len(_prepared_images) > 64:
-            _prepared_images.pop(next(iter(_prepared_images)))
-    return _prepared_images[name]
+        digest = hashlib.sha256(name.encode()).hexdigest()[:32]
+        image = pdfdoc.PDFImageXObject(f"image{digest}", reader, mask="auto")
+        with _prepared_lock:
+            _prepared_images[name] = image
+            while len(_prepared_images) > 64:
+                _prepared_images.pop(next(iter(_prepared_images)))
+    return image
 
 
 def _place(canvas, field_file, x, y, width, height):
@@ -312,10 +323,16 @@ def _place(canvas, field_file, x, y, width, height):
         document.Reference(image, registered)
         document.addForm(key, image)
         if smask is not None:
-            # Registering an object marks it: each document gets its own copies.
-            smask = copy.copy(smask)
-            canvas._setXObjects(smask)
-            image.smask = document.Reference(smask, document.getXObjectName(smask.name))
+            mask_name = document.getXObjectName(smask.name)
+            if mask_name in document.idToObject:
+                # Another image with the same transparency (two opaque PNGs of one size,
+                # one signature used twice) already brought it: share it, as drawImage does.
+                image.smask = pdfdoc.PDFObjectReference(mask_name)
+            else:
+                # Registering an object marks it: each document gets its own copies.
+                smask = copy.copy(smask)
+                canvas._setXObjects(smask)
+                image.smask = document.Reference(smask, mask_name)
     canvas.saveState()
     canvas.translate(x, y)
     canvas.scale(width, height)
