@@ -69,6 +69,18 @@ def test_a_beat_counts_no_more_than_the_time_since_the_last(setup):
     assert beat(member, module, lessons[0], at=30, seconds=50).counted == 10
 
 
+def test_a_fraction_of_a_second_carries_into_the_next_beat_and_is_never_counted_early(setup):
+    member, module, lessons = setup
+    beat(member, module, lessons[0], at=0, seconds=0)
+    # A page that gathered 4 s sends them a little less than 4 s after its last beat came.
+    assert beat(member, module, lessons[0], at=3.99, seconds=4).counted == 3
+    # The 0.99 s left over counts with the next beat: 4 s in 4.99 s, nothing lost.
+    assert beat(member, module, lessons[0], at=4.99, seconds=1).counted == 1
+    # Beats every half second claiming a second each count one second a second.
+    counted = [beat(member, module, lessons[0], at=5 + i / 2, seconds=1).counted for i in range(8)]
+    assert sum(counted) == 4
+
+
 def test_a_beat_counts_no_more_than_the_cap(setup, learning_settings):
     learning_settings(HEARTBEAT_MAX_SECONDS=30)
     member, module, lessons = setup

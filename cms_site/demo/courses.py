@@ -197,11 +197,14 @@ def _progress(spec):
         if key in spec["partial"]:
             lessons = lessons[:1]
             lessons = [(lesson_id, required // 2) for lesson_id, required in lessons]
+        at = start + timedelta(days=day)
         for lesson_id, required in lessons:
-            _study(member, module, lesson_id, required, start + timedelta(days=day))
+            at = _study(member, module, lesson_id, required, at)
 
 
 def _study(member, module, lesson_id, seconds, at):
+    """Beats of one lesson from ``at``, one after the other; when the next lesson may start
+    (the member has one study clock: lessons studied at the same time count once)."""
     step = 30
     for beat in range(seconds // step + 1):
         # The page's first beat starts the clock; each later one reports 30 seconds.
@@ -212,3 +215,4 @@ def _study(member, module, lesson_id, seconds, at):
             seconds=step if beat else 0,
             now=at + timedelta(seconds=beat * step),
         )
+    return at + timedelta(seconds=(seconds // step + 1) * step)

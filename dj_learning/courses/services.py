@@ -381,13 +381,19 @@ def record_heartbeat(member, module, lesson_id, *, seconds, sent_at=None, visibl
 
 
 def _wind_clock(member, claimed, now):
-    """Set ``member``'s study clock to ``now``; the seconds a beat claiming ``claimed``
-    may count: no more than the time since the clock was last set.
+    """Move ``member``'s study clock on; the seconds a beat claiming ``claimed`` may count:
+    no more than the whole seconds since the clock was last set.
 
     A compare-and-set instead of a lock: the clock is set only if it still shows
     the time this beat read, so of two beats of one member at the same moment one
     sets it and the other counts nothing. Two queries (a read and a conditional
     update); the member's first beat creates the clock and counts nothing.
+
+    A beat that claims at least the time since the clock moves it by the whole
+    seconds it counts, so the fraction left (a page that gathered 4 s and sent them
+    3.99 s after its last beat arrived) carries into the next beat instead of being
+    lost; the clock never lags now by a second or more. A beat that claims less
+    sets it to now.
     """
     read = list(StudyClock.objects.filter(member=member).values_list("last_beat_at", flat=True))
     if not read:
@@ -395,12 +401,14 @@ def _wind_clock(member, claimed, now):
         StudyClock.objects.bulk_create([clock], ignore_conflicts=True)
         return 0
     last = read[0]
-    moved = StudyClock.objects.filter(member=member, last_beat_at=last).update(last_beat_at=now)
-    if not moved or last is None:
+    if last is None:
+        StudyClock.objects.filter(member=member, last_beat_at__isnull=True).update(last_beat_at=now)
         return 0
-    # To the nearest second: a page that gathered 4 s and sent them 3.99 s after its last
-    # beat reached the server (the two clocks start a request apart) counts 4.
-    return min(claimed, max(0, round((now - last).total_seconds())))
+    whole = max(0, int((now - last).total_seconds()))
+    counted = min(claimed, whole)
+    new = last + timedelta(seconds=whole) if claimed >= whole else now
+    moved = StudyClock.objects.filter(member=member, last_beat_at=last).update(last_beat_at=new)
+    return counted if moved else 0
 
 
 def lesson_progress(member, module):

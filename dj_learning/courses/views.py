@@ -140,6 +140,7 @@ def module_context(request, module):
         "current": current,
         "heartbeat_url": reverse("dj_learning_api:study_heartbeat"),
         "heartbeat_interval": settings.HEARTBEAT_INTERVAL,
+        "heartbeat_max": settings.HEARTBEAT_MAX_SECONDS,
         "course": module.get_parent(),
         # Texts the study script shows as time is counted, in the page's language.
         "progress_text": _("Effective study time: %(seconds)s of %(required)s seconds")

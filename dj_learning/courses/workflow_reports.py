@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.reports import workflows as wagtail_reports
 from wagtail.admin.widgets import HeaderButton
-from wagtail.models import Page
+from wagtail.models import Page, get_default_page_content_type
 
 from dj_learning.orgs import regions
 
@@ -54,7 +54,13 @@ class RegionFilter(django_filters.ChoiceFilter):
     def filter(self, queryset, value):
         if not value:
             return queryset
-        return queryset.filter(**{f"{self.prefix}object_id__in": page_ids_of_region(value)})
+        return queryset.filter(
+            **{
+                # Pages only: a snippet's workflow state may hold the same id.
+                f"{self.prefix}base_content_type_id": get_default_page_content_type().id,
+                f"{self.prefix}object_id__in": page_ids_of_region(value),
+            }
+        )
 
 
 class WorkflowReportFilterSet(wagtail_reports.WorkflowReportFilterSet):

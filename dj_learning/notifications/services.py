@@ -69,10 +69,10 @@ def _text(user, text, params=None):
 
 def _render(text, params=None):
     """``text`` (lazy or not) in the active language, with ``params`` filled in."""
-    text = str(text)
     if params:
-        text = text % {name: str(value) for name, value in params.items()}
-    return text
+        # Before ``str``: a lazy plural (``ngettext_lazy`` naming a key) picks its form here.
+        return str(text % dict(params))
+    return str(text)
 
 
 def notify(user, kind, title, *, body="", url="", key=None, params=None):

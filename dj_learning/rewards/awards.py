@@ -29,7 +29,7 @@ from django.db.models import F
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from dj_learning import jobs
 from dj_learning.conf import settings
@@ -251,7 +251,9 @@ def _tell_points(award, member_ids):
     notices.notify_many(
         _accounts(member_ids),
         POINTS_AWARDED,
-        gettext_lazy("You were awarded %(points)s points"),
+        ngettext_lazy(
+            "You were awarded %(points)s point", "You were awarded %(points)s points", "points"
+        ),
         params={"points": award.points},
         body=award.reason,
         url=reverse("dj_learning:points"),

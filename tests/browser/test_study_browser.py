@@ -73,7 +73,8 @@ def test_beats_are_batched_yet_the_bar_moves_and_the_lesson_is_marked_at_once(
     bar = page.locator("#lesson").get_by_role("progressbar")
     expect(bar).to_have_attribute("aria-valuenow", "50", timeout=5_000)
     # ...and when it reaches the lesson's need, a beat goes at once: marked studied in
-    # seconds, not at the next minute, with two beats (the first starts the clock).
+    # seconds, not at the next minute. The first beat starts the clock; the server counts
+    # whole seconds, so the fraction a beat arrives early by may take one beat more.
     expect(status).to_have_attribute("data-studied", "", timeout=10_000)
     lesson = page.locator("[data-study-lesson]").get_attribute("data-study-lesson")
-    assert len([b for b in beats if lesson in b.post_data]) == 2
+    assert 2 <= len([b for b in beats if lesson in b.post_data]) <= 3

@@ -18,12 +18,15 @@
   if (!lesson || !window.fetch) return;
 
   var interval = Math.max(1, parseInt(lesson.dataset.studyInterval, 10) || 60) * 1000;
+  // The most the server counts in one beat: more waits for the next one, not lost.
+  var maxSeconds = parseInt(lesson.dataset.studyMax, 10) || 90;
   var required = parseInt(lesson.dataset.studyRequired, 10) || 0;
   var counted = parseInt(lesson.dataset.studySeconds, 10) || 0;  // what the server counted
   var activeMs = 0;
   var lastTick = Date.now();
   var stopped = false;
   var sending = false;
+  var inFlightMs = 0;              // gathered time a beat on its way carries
   var failedAt = -Infinity;        // a failed beat: no early one until the next interval
   var IDLE_MS = 120000;
   var lastInteraction = Date.now();
@@ -86,7 +89,8 @@
   function beat(final) {
     if (stopped || (sending && !final)) return;
     tick();
-    var seconds = Math.floor(activeMs / 1000);
+    // Not what a beat on its way already carries (the leave-page beat may overlap one).
+    var seconds = Math.max(0, Math.min(maxSeconds, Math.floor((activeMs - inFlightMs) / 1000)));
     var body = JSON.stringify({
       module: parseInt(lesson.dataset.studyModule, 10),
       lesson: lesson.dataset.studyLesson,
@@ -96,22 +100,32 @@
       visible: seconds > 0 || visible()
     });
     sending = true;
+    inFlightMs += seconds * 1000;
+    // A beat that hangs is given up after half an interval; its seconds go with the next.
+    var abort = window.AbortController ? new AbortController() : null;
+    var timer = abort && setTimeout(function () { abort.abort(); }, Math.max(5000, interval / 2));
     var request = fetch(lesson.dataset.studyUrl, {
       method: "POST",
       credentials: "same-origin",
       keepalive: !!final,
+      signal: abort ? abort.signal : undefined,
       headers: { "Content-Type": "application/json", "X-CSRFToken": lesson.dataset.csrf },
       body: body
     });
     // The seconds are taken off only once the server has them; a failed beat sends them again.
+    function done() {
+      sending = false;
+      inFlightMs = Math.max(0, inFlightMs - seconds * 1000);
+      if (timer) clearTimeout(timer);
+    }
     request.then(function (r) { return r.ok ? r.json() : null; })
       .then(function (result) {
-        sending = false;
+        done();
         if (!result) { failedAt = Date.now(); return; }
         activeMs = Math.max(0, activeMs - seconds * 1000);
         if (!final) show(result);
       })
-      .catch(function () { sending = false; failedAt = Date.now(); /* the next beat tries again */ });
+      .catch(function () { done(); failedAt = Date.now(); /* the next beat tries again */ });
   }
 
   document.addEventListener("visibilitychange", function () {
@@ -125,6 +139,7 @@
   beat(false);                     // starts the server's clock for this lesson
   setInterval(function () { beat(false); }, interval);
   setInterval(function () {
+    tick();                        // every second, so time away from the page never piles up
     if (stopped || !active(Date.now())) return;
     var seconds = estimate();
     draw(seconds, false);
