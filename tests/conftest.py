@@ -219,22 +219,103 @@ def pytest_fixture_setup(fixturedef, request):
     return (yield)
 
 
+class DemoSnapshots:
+    """The demo as a transactional test finds it, built once per kind and copied back after.
+
+    A transactional test (a browser test, a concurrency test) cannot share the demo in
+    a transaction: it commits, and the database is flushed after it. On PostgreSQL the
+    first such test of each kind builds the demo and the rows of every table are copied
+    out (``COPY … TO``, binary); the next ones delete the rows their flush left (the
+    migrated data) and copy the snapshot back in, then move the id sequences past it,
+    in a few hundred milliseconds instead of seconds. The caches are cleared, as a
+    fresh build's saves would have. The files the build wrote stay in the pass's media
+    folders. Elsewhere (SQLite) the demo is built each time.
+    """
+
+    def __init__(self):
+        self.tables = {}
+
+    @staticmethod
+    def usable(request):
+        from django.db import connection
+
+        return connection.vendor == "postgresql" and flushes(request.node)
+
+    def load(self, kind):
+        from django.core.cache import caches
+        from django.db import connection
+
+        snapshot = self.tables.get(kind)
+        if snapshot is None:
+            build_demo(kind)
+            self.tables[kind] = self._take(connection)
+            return
+        self._restore(connection, snapshot)
+        for cache in caches.all():
+            cache.clear()
+
+    @staticmethod
+    def _table_names(connection):
+        return connection.introspection.django_table_names(only_existing=True, include_views=False)
+
+    def _take(self, connection):
+        copied = {}
+        with connection.cursor() as cursor:
+            raw = cursor.cursor
+            for table in self._table_names(connection):
+                name = connection.ops.quote_name(table)
+                data = bytearray()
+                with raw.copy(f"COPY {name} TO STDOUT (FORMAT BINARY)") as copy:
+                    for block in copy:
+                        data += block
+                copied[name] = bytes(data)
+        return copied
+
+    def _restore(self, connection, snapshot):
+        from django.apps import apps
+        from django.core.management.color import no_style
+        from django.db import transaction
+
+        models = apps.get_models(include_auto_created=True)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+            names = [connection.ops.quote_name(t) for t in self._table_names(connection)]
+            for name in names:
+                cursor.execute(f"DELETE FROM {name}")
+            raw = cursor.cursor
+            for name, data in snapshot.items():
+                with raw.copy(f"COPY {name} FROM STDIN (FORMAT BINARY)") as copy:
+                    copy.write(data)
+            for statement in connection.ops.sequence_reset_sql(no_style(), models):
+                cursor.execute(statement)
+
+
+_DEMO_SNAPSHOTS = DemoSnapshots()
+
+
+def _load_demo(request, kind):
+    if DemoSnapshots.usable(request):
+        _DEMO_SNAPSHOTS.load(kind)
+    else:
+        build_demo(kind)
+
+
 @pytest.fixture
-def demo(db, _shared_demo):
+def demo(db, _shared_demo, request):
     """The org tree, the two regional sites and the demo accounts of ``learning_demo``."""
     if not _shared_demo.provides("demo"):
-        build_demo("demo")
+        _load_demo(request, "demo")
 
 
 @pytest.fixture
-def demo_courses(db, _shared_demo):
+def demo_courses(db, _shared_demo, request):
     """All of ``learning_demo``: also courses, plans, the workflow and the member's progress.
 
     Commit hooks run as they would after the command's transaction (the credit
     ledger hears of the demo member's completions).
     """
     if not _shared_demo.provides("demo_courses"):
-        build_demo("demo_courses")
+        _load_demo(request, "demo_courses")
 
 
 @pytest.fixture
