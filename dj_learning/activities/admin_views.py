@@ -7,12 +7,10 @@ export are small views registered on it. Volunteer service is a list with the
 entries waiting for the user's decision, decided through the review flow.
 """
 
-import io
-
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -26,7 +24,7 @@ from dj_learning import uploads
 from dj_learning.members.models import Member
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_export
-from dj_learning.orgs.exports import safe_cell
+from dj_learning.orgs.exports import safe_cell, xlsx_response
 from dj_learning.orgs.models import Unit
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
@@ -260,14 +258,7 @@ def attendance_export(request, pk):
                 str(_("yes")) if row.signed_up else "",
             ]
         )
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="attendance-{activity.pk}.xlsx"'
-    return response
+    return xlsx_response(book, f"attendance-{activity.pk}.xlsx")
 
 
 # -- Volunteer service -------------------------------------------------------------------

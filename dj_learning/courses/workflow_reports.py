@@ -12,7 +12,6 @@ from django.db.models import CharField
 from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.views.reports import workflows as wagtail_reports
 from wagtail.admin.widgets import HeaderButton
@@ -77,32 +76,33 @@ class WorkflowTasksReportFilterSet(wagtail_reports.WorkflowTasksReportFilterSet)
         fields = ["region", *wagtail_reports.WorkflowTasksReportFilterSet.Meta.fields]
 
 
-class WorkflowView(wagtail_reports.WorkflowView):
+class OtherReportButton:
+    """The header button to the other moderation report, named by ``other_report``:
+    ``(label, URL name, icon)``."""
+
+    other_report = None
+
+    @cached_property
+    def header_buttons(self):
+        label, url_name, icon = self.other_report
+        return [HeaderButton(label, reverse(url_name), icon_name=icon)]
+
+
+class WorkflowView(OtherReportButton, wagtail_reports.WorkflowView):
     filterset_class = WorkflowReportFilterSet
     index_url_name = "learning_workflow_report"
     index_results_url_name = "learning_workflow_report_results"
 
-    @cached_property
-    def header_buttons(self):
-        return [
-            HeaderButton(
-                gettext("By task"), reverse("learning_workflow_tasks_report"), icon_name="thumbtack"
-            )
-        ]
+    # The button to the other report: Wagtail's own leads to the report without the filter.
+    other_report = (_("By task"), "learning_workflow_tasks_report", "thumbtack")
 
 
-class WorkflowTasksView(wagtail_reports.WorkflowTasksView):
+class WorkflowTasksView(OtherReportButton, wagtail_reports.WorkflowTasksView):
     filterset_class = WorkflowTasksReportFilterSet
     index_url_name = "learning_workflow_tasks_report"
     index_results_url_name = "learning_workflow_tasks_report_results"
 
-    @cached_property
-    def header_buttons(self):
-        return [
-            HeaderButton(
-                gettext("By workflow"), reverse("learning_workflow_report"), icon_name="tasks"
-            )
-        ]
+    other_report = (_("By workflow"), "learning_workflow_report", "tasks")
 
 
 #: Wagtail's report menu items (by name) and the URL names of the views replacing them.

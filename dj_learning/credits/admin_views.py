@@ -26,7 +26,7 @@ from dj_learning import charts, uploads
 from dj_learning.courses.services import recent_years, year_or_current
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_export, log_scope_export
-from dj_learning.orgs.exports import safe_cell
+from dj_learning.orgs.exports import safe_cell, xlsx_response
 from dj_learning.orgs.viewsets import ScopedIndexView, ScopedModelViewSet, ScopePolicy
 from dj_learning.review import services as review
 
@@ -201,14 +201,7 @@ def export(request, fmt):
     for row in rows:
         sheet.append([float(v) if hasattr(v, "as_tuple") else v for v in row])
     _chart_sheets(book, request)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = 'attachment; filename="study-report.xlsx"'
-    return response
+    return xlsx_response(book, "study-report.xlsx")
 
 
 # -- Offline training ------------------------------------------------------------------

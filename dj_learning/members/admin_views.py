@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from dj_learning import uploads
 from dj_learning.orgs import scope
 from dj_learning.orgs.audit import log_scope_export
+from dj_learning.orgs.exports import XLSX
 from dj_learning.review import services as review
 
 from . import audit, records
@@ -282,7 +283,7 @@ def export_view(request):
     log_scope_export(request.user, "member records", roles=STAFF_ROLES)
     response = HttpResponse(
         content,
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="member-records-{stamp}.xlsx"'

@@ -12,7 +12,6 @@ Permissions: importing needs ``learning_quizzes.add_question`` (and
 users who see that unit (``orgs.scope``); a bank without a unit is everyone's.
 """
 
-import io
 import os
 
 from django import forms
@@ -31,7 +30,7 @@ from wagtail.admin.widgets import Button
 from dj_learning import charts, uploads
 from dj_learning.conf import settings
 from dj_learning.orgs import scope
-from dj_learning.orgs.exports import safe_cell
+from dj_learning.orgs.exports import safe_cell, xlsx_response
 
 from . import importing, reports
 from .formats import FormatError, table
@@ -339,14 +338,7 @@ def quiz_report_export(request, quiz_id):
             [safe_cell(text), row["total"], row["right"], row["partial"], row["wrong"],
              row["unanswered"], row["pending"], share]
         )  # fmt: skip
-    buffer = io.BytesIO()
-    book.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="quiz-report-{quiz.pk}.xlsx"'
-    return response
+    return xlsx_response(book, f"quiz-report-{quiz.pk}.xlsx")
 
 
 def bucket_label(low, high):

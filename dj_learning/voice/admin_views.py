@@ -6,7 +6,6 @@ Every list, form, export and object is scoped to the staff's subtree through
 through ``services``, each with an entry in Wagtail's audit log.
 """
 
-import io
 from datetime import date
 
 import django_filters
@@ -16,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.forms import inlineformset_factory
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -32,7 +31,7 @@ from wagtail.log_actions import log
 
 from dj_learning import charts
 from dj_learning.members.services import person_name
-from dj_learning.orgs.exports import safe_cell
+from dj_learning.orgs.exports import safe_cell, xlsx_response
 from dj_learning.orgs.viewsets import (
     ScopedCreateView,
     ScopedEditView,
@@ -304,17 +303,6 @@ def summary(request):
     )
 
 
-def _xlsx_response(workbook, filename):
-    out = io.BytesIO()
-    workbook.save(out)
-    response = HttpResponse(
-        out.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
 def _summary_xlsx(rows, month):
     from openpyxl import Workbook
 
@@ -326,7 +314,7 @@ def _summary_xlsx(rows, month):
     for row in rows:
         sheet.append([safe_cell(row["unit"]), row["received"], row["replied"],
                       row["median_hours"], row["adopted"]])  # fmt: skip
-    return _xlsx_response(workbook, f"suggestions-{month:%Y-%m}.xlsx")
+    return xlsx_response(workbook, f"suggestions-{month:%Y-%m}.xlsx")
 
 
 class CategoryViewSet(VoiceViewSet):
@@ -518,7 +506,7 @@ def _results_xlsx(poll):
         answers = cells.get(response.pk, {})
         row += [safe_cell("; ".join(answers.get(q.pk, []))) for q in questions]
         answers_sheet.append(row)
-    return _xlsx_response(workbook, f"poll-{poll.pk}.xlsx")
+    return xlsx_response(workbook, f"poll-{poll.pk}.xlsx")
 
 
 # -- Comments to moderate -------------------------------------------------------------------
