@@ -2,11 +2,12 @@
 fresh folders, and found the same; damaged archives and wrong targets refused.
 
 Each site here is the ready site run as a separate process (``manage.py``) on a
-database and folders of its own, as an operator's restore drill would. The SQLite
-sites start from one migrated database file, copied (migrating takes seconds), and
-the populated demo is backed up once for the module; these never touch the test
-run's own database, so they run in the SQLite pass only (``own_database``). The
-PostgreSQL drill runs in the PostgreSQL pass.
+database and folders of its own, as an operator's restore drill would. The sites
+start from a copy of the pass's test database, taken right after pytest-django
+migrated it (migrating again would take half a minute), and the populated demo is
+backed up once for the module. The SQLite drills use the test database for nothing
+else, so they run in the SQLite pass only (``own_database``); the PostgreSQL drill
+runs in the PostgreSQL pass.
 """
 
 import hashlib
@@ -22,6 +23,9 @@ import uuid
 from pathlib import Path
 
 import pytest
+
+# The test database is set up for these tests: the sites start from a copy of it.
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
 BALANCES = (
@@ -79,9 +83,7 @@ class Site:
         }
 
 
-def _populated(site, migrate=True):
-    if migrate:
-        site.manage("migrate", "--no-input")
+def _populated(site):
     site.manage("learning_demo", "--without-courses")  # the org tree, accounts, points
     (site.private / "learning" / "proofs").mkdir(parents=True, exist_ok=True)
     (site.private / "learning" / "proofs" / "sheet.pdf").write_bytes(b"%PDF-1.4 proof\n%%EOF\n")
@@ -96,13 +98,34 @@ def _backup(site, folder):
     return archives[0]
 
 
+def _assert_untouched(connection):
+    """The test database as migrating left it: no test has written to it yet."""
+    with connection.cursor() as cursor:
+        for table in ("auth_user", "learning_orgs_unit"):
+            cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")
+            assert cursor.fetchone()[0] == 0, (
+                f"{table} has rows: the migrated copy must be taken before any test writes"
+            )
+
+
 @pytest.fixture(scope="module")
-def migrated(tmp_path_factory):
-    """A SQLite database file with every migration applied, for sites to start from."""
-    tmp_path = tmp_path_factory.mktemp("migrated")
-    site = Site.sqlite(tmp_path, "template")
-    site.manage("migrate", "--no-input")
-    return tmp_path / "template.sqlite3"
+def migrated(tmp_path_factory, django_db_setup, django_db_blocker):
+    """A SQLite database file with every migration applied, for sites to start from.
+
+    Migrating takes half a minute; this is a copy of the pass's own test database,
+    which pytest-django has just migrated with the same settings (SQLite's backup API).
+    These tests run before any that write to it (they want no demo).
+    """
+    from django.db import connection
+
+    path = tmp_path_factory.mktemp("migrated") / "template.sqlite3"
+    with django_db_blocker.unblock():
+        _assert_untouched(connection)
+        connection.ensure_connection()
+        with sqlite3.connect(path) as copy:
+            connection.connection.backup(copy)
+        copy.close()
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -110,34 +133,40 @@ def populated(tmp_path_factory, migrated):
     """The demo's org tree, accounts and points with files in both folders, backed up."""
     tmp_path = tmp_path_factory.mktemp("populated")
     site = Site.sqlite(tmp_path, "a", migrated)
-    _populated(site, migrate=False)
+    _populated(site)
     return site, _backup(site, tmp_path / "backups")
+
+
+# What the drill reads of a restored site, in one process (each start of the site costs
+# seconds): its balances, the ledger check's verdict, and whether the demo member signs in.
+RESTORED = (
+    "import io, json; from django.core.management import call_command;"
+    " from django.contrib.auth import authenticate;"
+    " from dj_learning.rewards.models import Balance;"
+    " out = io.StringIO(); call_command('learning_check_ledger', stdout=out);"
+    " print(json.dumps({'balances': sorted(Balance.objects.values_list("
+    "'member__member_number', 'balance', 'lifetime')), 'ledger': out.getvalue(),"
+    " 'signs_in': authenticate(username='member', password='Demo!pass2026') is not None}))"
+)
 
 
 def _drill(source, archive, target):
     restored = target.manage("learning_restore", str(archive))
     assert "已从" in restored.stdout  # the site speaks Chinese: 已从…恢复
-    assert target.balances() == source.balances() != []
+    balances = source.balances()
+    assert balances != []
+    seen = json.loads(target.manage("shell", "-c", RESTORED).stdout.strip().splitlines()[-1])
+    assert seen["balances"] == balances
     assert target.files() == source.files()
     assert "sheet.pdf" in "".join(target.files())
-    ledger = target.manage("learning_check_ledger")
-    assert "agree" in ledger.stdout
-    # The restored site is the demo: its member signs in with the demo's accounts.
-    assert (
-        "True"
-        in target.manage(
-            "shell",
-            "-c",
-            "from django.contrib.auth import authenticate;"
-            " print(authenticate(username='member', password='Demo!pass2026') is not None)",
-        ).stdout
-    )
+    assert "agree" in seen["ledger"]
+    assert seen["signs_in"]  # the restored site is the demo: its accounts sign in
 
     # A second restore into the same (now full) database is refused, and writes nothing.
     again = target.manage("learning_restore", str(archive), check=False)
     assert again.returncode != 0
     assert "数据库不是空的" in again.stderr
-    assert target.balances() == source.balances()
+    assert target.balances() == balances
 
 
 @pytest.mark.own_database
@@ -148,27 +177,52 @@ def test_the_demo_backed_up_on_sqlite_restores_into_a_fresh_database_and_folders
     _drill(source, archive, Site.sqlite(tmp_path, "b"))
 
 
-@pytest.mark.postgres
-def test_the_demo_backed_up_on_postgresql_restores_into_a_fresh_database(tmp_path):
-    import psycopg
+@pytest.fixture(scope="module")
+def postgres_databases(django_db_setup, django_db_blocker):
+    """Make PostgreSQL databases for sites: ``make(name, migrated=False)`` gives a URL.
 
-    names = [f"djl_backup_{uuid.uuid4().hex[:8]}_{side}" for side in ("a", "b")]
-    with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
-        for name in names:
-            db.execute(f'CREATE DATABASE "{name}"')
-    try:
-        source, target = (
-            Site(tmp_path, side, f"postgres://postgres@127.0.0.1:5432/{name}")
-            for side, name in zip(("a", "b"), names, strict=True)
-        )
-        _populated(source)
-        _drill(source, _backup(source, tmp_path / "backups"), target)
-    finally:
-        with psycopg.connect(
-            "postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True
-        ) as db:
-            for name in names:
-                db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    A migrated one is a copy (``CREATE DATABASE … TEMPLATE``) of the pass's test
+    database as pytest-django has just migrated it with the same settings: a second
+    instead of half a minute. The others are empty. All are dropped after.
+    """
+    import psycopg
+    from django.db import connection, connections
+
+    server = "postgresql://postgres@127.0.0.1:5432/postgres"
+    made = []
+
+    def create(name, template=None):
+        with psycopg.connect(server, autocommit=True) as db:
+            db.execute(
+                f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else "")
+            )
+        made.append(name)
+        return name
+
+    # Taken before the tests' transactions open: a template may have no other sessions.
+    with django_db_blocker.unblock():
+        _assert_untouched(connection)
+        connections.close_all()
+        template = create(f"djl_migrated_{uuid.uuid4().hex[:8]}", connection.settings_dict["NAME"])
+
+    def make(side, migrated=False):
+        name = create(f"djl_backup_{uuid.uuid4().hex[:8]}_{side}", template if migrated else None)
+        return f"postgres://postgres@127.0.0.1:5432/{name}"
+
+    yield make
+    with psycopg.connect(server, autocommit=True) as db:
+        for name in made:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.mark.postgres
+def test_the_demo_backed_up_on_postgresql_restores_into_a_fresh_database(
+    postgres_databases, tmp_path
+):
+    source = Site(tmp_path, "a", postgres_databases("a", migrated=True))
+    target = Site(tmp_path, "b", postgres_databases("b"))
+    _populated(source)
+    _drill(source, _backup(source, tmp_path / "backups"), target)
 
 
 def _rewritten(archive, target, change):

@@ -19,11 +19,7 @@ from pathlib import Path
 
 import segno
 from django.template.loader import get_template
-from pypdf import PdfReader
 from reportlab import rl_config
-from xhtml2pdf import pisa
-from xhtml2pdf.config.resources import ResourceAccessPolicy
-from xhtml2pdf.default import PML_ERROR
 
 from dj_learning.conf import settings
 
@@ -138,6 +134,8 @@ def render_pdf(template_name, context, *, request=None, pages=None) -> bytes:
 
 def page_count(pdf: bytes) -> int:
     """How many pages the PDF ``pdf`` has."""
+    from pypdf import PdfReader
+
     return len(PdfReader(io.BytesIO(pdf)).pages)
 
 
@@ -150,6 +148,12 @@ def html_to_pdf(html: str) -> bytes:
     error, if the font family ``LearningCJK`` was not embedded, or if any text or
     resource would be missing from the PDF.
     """
+    # Imported here, not with the module: xhtml2pdf takes a fifth of a second to import,
+    # and every process that loads the admin's hooks would pay it (jobs, commands).
+    from xhtml2pdf import pisa
+    from xhtml2pdf.config.resources import ResourceAccessPolicy
+    from xhtml2pdf.default import PML_ERROR
+
     font = font_path()
     policy = ResourceAccessPolicy(allow_remote=False, base_dir=None, extra_roots=(font.parent,))
 
