@@ -216,7 +216,7 @@ def pytest_fixture_setup(fixturedef, request):
     # Before pytest-django opens the test's transaction or flushes the database.
     if fixturedef.argname == "_django_db_helper":
         request.getfixturevalue("_shared_demo").prepare(request.node)
-        _restore_migrated_data_from_a_snapshot()
+        _load_migrated_data_from_a_snapshot()
     return (yield)
 
 
@@ -238,12 +238,17 @@ class DemoSnapshots:
         self.tables = {}
 
     @staticmethod
-    def usable(request):
+    def supported(connection):
+        """PostgreSQL, or SQLite with the test database in memory."""
+        if connection.vendor == "sqlite":
+            return connection.is_in_memory_db()
+        return connection.vendor == "postgresql"
+
+    @classmethod
+    def usable(cls, request):
         from django.db import connection
 
-        if connection.vendor == "sqlite" and not connection.is_in_memory_db():
-            return False
-        return connection.vendor in ("postgresql", "sqlite") and flushes(request.node)
+        return cls.supported(connection) and flushes(request.node)
 
     def load(self, kind):
         from django.core.cache import caches
@@ -314,7 +319,7 @@ class DemoSnapshots:
 _DEMO_SNAPSHOTS = DemoSnapshots()
 
 
-def _restore_migrated_data_from_a_snapshot():
+def _load_migrated_data_from_a_snapshot():
     """Before each transactional test with ``serialized_rollback``, Django loads the data
     the migrations made (content types, permissions, Wagtail's root page and site) back
     from JSON, object by object: about half a second. The first load is Django's own;
@@ -323,12 +328,7 @@ def _restore_migrated_data_from_a_snapshot():
     from django.db import connection
 
     creation = connection.creation
-    if getattr(creation, "_from_snapshot", False) or connection.vendor not in (
-        "postgresql",
-        "sqlite",
-    ):
-        return
-    if connection.vendor == "sqlite" and not connection.is_in_memory_db():
+    if getattr(creation, "_from_snapshot", False) or not DemoSnapshots.supported(connection):
         return
     deserialize = creation.deserialize_db_from_string
     loaded = {}

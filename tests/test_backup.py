@@ -10,6 +10,7 @@ else, so they run in the SQLite pass only (``own_database``); the PostgreSQL dri
 runs in the PostgreSQL pass.
 """
 
+import contextlib
 import hashlib
 import io
 import json
@@ -28,10 +29,10 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
+# Run in the site with ``manage.py shell -c``: its members' balances.
+BALANCES_OF = "sorted(Balance.objects.values_list('member__member_number', 'balance', 'lifetime'))"
 BALANCES = (
-    "import json; from dj_learning.rewards.models import Balance;"
-    " print(json.dumps(sorted(Balance.objects.values_list('member__member_number', 'balance',"
-    " 'lifetime'))))"
+    f"import json; from dj_learning.rewards.models import Balance; print(json.dumps({BALANCES_OF}))"
 )
 
 
@@ -122,9 +123,8 @@ def migrated(tmp_path_factory, django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         _assert_untouched(connection)
         connection.ensure_connection()
-        with sqlite3.connect(path) as copy:
+        with contextlib.closing(sqlite3.connect(path)) as copy:
             connection.connection.backup(copy)
-        copy.close()
     return path
 
 
@@ -144,8 +144,7 @@ RESTORED = (
     " from django.contrib.auth import authenticate;"
     " from dj_learning.rewards.models import Balance;"
     " out = io.StringIO(); call_command('learning_check_ledger', stdout=out);"
-    " print(json.dumps({'balances': sorted(Balance.objects.values_list("
-    "'member__member_number', 'balance', 'lifetime')), 'ledger': out.getvalue(),"
+    f" print(json.dumps({{'balances': {BALANCES_OF}, 'ledger': out.getvalue(),"
     " 'signs_in': authenticate(username='member', password='Demo!pass2026') is not None}))"
 )
 
