@@ -35,8 +35,11 @@ def _chromium():
     Django's own setup and teardown (the flush, the next test's transaction) stay
     on the connection that owns the test data, as if no browser were running.
     """
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # As long as a page's own actions may take (``page`` below): on a loaded machine a
+    # frame or a fetch may take more than expect's default of 5 seconds.
+    expect.set_options(timeout=15_000)
     playwright = sync_playwright().start()
     browser = playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
