@@ -1,5 +1,7 @@
+import contextlib
 import io
 import os
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,6 +13,147 @@ from dj_learning.test import factories
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 DEMO_PASSWORD = "Demo!pass2026"
+#: ``--part``: the tests that flush the database (transactional: browser, concurrency,
+#: job-cluster tests, which spend much of their time waiting on Chromium, subprocesses or
+#: timers) and the ``slow`` ones that build a host site (in subprocesses, on a database of
+#: their own), or the others. `make test` runs each pass as two such processes side by
+#: side; the split is about even.
+PARTS = ("transactional", "others")
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--part",
+        choices=PARTS,
+        help="run only the tests that flush the database (transactional) or only the others",
+    )
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix, django_db_blocker, request
+):
+    """Two ``--part`` runs at once on one PostgreSQL server get a test database each; with
+    ``DJL_TEST_RUN`` set (`make test`), they migrate once between them (``MigrateOnce``)."""
+    from django.conf import settings
+
+    part = request.config.getoption("part")
+    for db in settings.DATABASES.values():
+        if part and db["ENGINE"].endswith("postgresql"):
+            test = db.setdefault("TEST", {})
+            test["NAME"] = f"{test.get('NAME') or 'test_' + db['NAME']}_{part}"
+    if run := os.environ.get("DJL_TEST_RUN"):
+        with MigrateOnce(run).instead_of_migrating() as once:
+            yield
+        with django_db_blocker.unblock():
+            once.clean_up()
+    else:
+        yield
+
+
+class MigrateOnce:
+    """Migrate a test database once for the processes of one `make test` run.
+
+    Migrating takes about 20 seconds of a core. The first process of a run (``run``, the
+    same for all of them) to migrate its test database keeps a copy of it: SQLite's backup
+    API into a file, or PostgreSQL's ``CREATE DATABASE … TEMPLATE``. The other processes on
+    the same kind of database wait for that copy and copy it in instead of migrating. The
+    copy has the migrations' tables and rows and their record (``django_migrations``), as
+    migrating would have made them.
+    """
+
+    FOLDER = Path(__file__).resolve().parents[1] / "var"
+
+    def __init__(self, run):
+        self.run = run
+        self.made = None
+
+    @contextlib.contextmanager
+    def instead_of_migrating(self):
+        from django.core import management
+
+        migrate = management.call_command
+
+        def call_command(name, *args, **kwargs):
+            if name == "migrate":
+                return self.migrate_or_copy(lambda: migrate(name, *args, **kwargs))
+            return migrate(name, *args, **kwargs)
+
+        # Django's create_test_db imports call_command when it runs.
+        management.call_command = call_command
+        try:
+            yield self
+        finally:
+            management.call_command = migrate
+
+    @contextlib.contextmanager
+    def _locked(self, vendor):
+        """The run's lock for ``vendor``, and the file that names its copy once made."""
+        import fcntl
+
+        self.FOLDER.mkdir(exist_ok=True)
+        name = f"test-run-{self.run}-{vendor}"
+        with open(self.FOLDER / f"{name}.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            yield name, self.FOLDER / f"{name}.ready"
+
+    def migrate_or_copy(self, migrate):
+        from django.db import connection
+
+        with self._locked(connection.vendor) as (name, ready):
+            if ready.exists():
+                self._copy_in(connection, ready.read_text())
+                return
+            migrate()
+            ready.write_text(self._copy_out(connection, name))
+            self.made = connection
+
+    def clean_up(self):
+        """The process that made the copy removes it when its tests are done (under the
+        lock: another process either has its copy by then or migrates for itself)."""
+        if (connection := self.made) is None:
+            return
+        with self._locked(connection.vendor) as (name, ready):
+            template = ready.read_text()
+            ready.unlink()
+            if connection.vendor == "sqlite":
+                Path(template).unlink(missing_ok=True)
+            else:
+                with connection._nodb_cursor() as cursor:
+                    cursor.execute(f'DROP DATABASE IF EXISTS "{template}" WITH (FORCE)')
+        (self.FOLDER / f"{name}.lock").unlink(missing_ok=True)
+
+    def _copy_out(self, connection, name):
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            path = self.FOLDER / f"{name}.sqlite3"
+            path.unlink(missing_ok=True)
+            connection.ensure_connection()
+            with contextlib.closing(sqlite3.connect(path)) as copy:
+                connection.connection.backup(copy)
+            return str(path)
+        template = f"djl_{name.replace('-', '_')}"
+        test_db = connection.settings_dict["NAME"]
+        connection.close()  # a template's source may have no other sessions
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{template}" TEMPLATE "{test_db}"')
+        return template
+
+    @staticmethod
+    def _copy_in(connection, template):
+        if connection.vendor == "sqlite":
+            import sqlite3
+
+            connection.ensure_connection()
+            with contextlib.closing(sqlite3.connect(template)) as copy:
+                copy.backup(connection.connection)
+            return
+        test_db = connection.settings_dict["NAME"]
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE "{test_db}"')
+            cursor.execute(f'CREATE DATABASE "{test_db}" TEMPLATE "{template}"')
 
 
 def pytest_collection_modifyitems(config, items):
@@ -26,9 +169,12 @@ def pytest_collection_modifyitems(config, items):
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     elsewhere = "own_database" if on_postgres else "postgres"
+    part = config.getoption("part")
     keep, drop = [], []
     for item in items:
-        (drop if item.get_closest_marker(elsewhere) else keep).append(item)
+        transactional = flushes(item) or bool(item.get_closest_marker("slow"))
+        other_part = part and (part == "transactional") != transactional
+        (drop if item.get_closest_marker(elsewhere) or other_part else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
