@@ -75,9 +75,10 @@ class MigrateOnce:
         migrate = management.call_command
 
         def call_command(name, *args, **kwargs):
-            if name == "migrate":
-                return self.migrate_or_copy(lambda: migrate(name, *args, **kwargs))
-            return migrate(name, *args, **kwargs)
+            if name != "migrate":
+                return migrate(name, *args, **kwargs)
+            management.call_command = migrate  # the test database's migrate only
+            return self.migrate_or_copy(lambda: migrate(name, *args, **kwargs))
 
         # Django's create_test_db imports call_command when it runs.
         management.call_command = call_command
