@@ -214,6 +214,32 @@ def flushes_without_restoring(item):
     return transactional and not serialized
 
 
+@pytest.fixture(scope="session")
+def live_server(live_server):
+    """pytest-django's live server, answering one request at a time when it shares the
+    test's in-memory SQLite connection.
+
+    With the test database in memory, the server's threads all use the test's one
+    connection (Django's own ``LiveServerTestCase`` does the same). Two requests at once
+    then interleave their transactions on it: a page that loads several embeds, each
+    making the same image rendition, failed with ``UNIQUE constraint failed`` and broke
+    the test's transaction. A real site, or the PostgreSQL pass, gives each thread a
+    connection of its own and keeps answering in parallel.
+    """
+    import threading
+
+    thread = live_server.thread
+    if thread.connections_override:
+        app, lock = thread.httpd.get_app(), threading.Lock()
+
+        def one_at_a_time(environ, start_response):
+            with lock:
+                return app(environ, start_response)
+
+        thread.httpd.set_app(one_at_a_time)
+    return live_server
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, Wagtail's site cache), and
