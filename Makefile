@@ -12,6 +12,10 @@ STAMP := $(VENV)/.installed
 
 # manage.py defaults to the dev settings; the tests use cms_site.settings.test.
 TEST_ENV := DJANGO_SETTINGS_MODULE=cms_site.settings.test
+# Python keeps compiled modules, and pytest its rewritten test modules, in __pycache__:
+# a machine that turns that off (PYTHONDONTWRITEBYTECODE) makes every process of the
+# suite compile the tests again (about 4 seconds each).
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: install demo test test-sqlite test-postgres lint format migrations-check messages bench bench-smoke clean
 
