@@ -8,8 +8,9 @@ those of the demo member 张伟 (``member``, DH0108, branch r1-branch-1 of regio
 their unit, so "allowed" for another role means that role may see *their* data.
 
 A new app adds its rows in one block (see docs/reference/extending.md, "The access
-matrix"). Each request runs in a savepoint rolled back afterwards, so a POST allowed for
-one role leaves nothing behind for the next.
+matrix"). A route's objects are made once in a savepoint, and each request runs in a
+savepoint of its own rolled back afterwards, so a POST allowed for one role leaves
+nothing behind for the next.
 """
 
 import copy
@@ -746,20 +747,25 @@ def test_the_access_matrix(people):
     checked = 0
     wrong = []
     for name, row in sorted(MATRIX.items()):
-        for role, client in people.items():
-            cookies = copy.deepcopy(client.cookies)  # a sign-out must not carry over
-            with transaction.atomic():
-                url = url_for(name, row, objects)
-                try:
-                    seen = outcome(ask(client, row, url, objects), row)
-                except AssertionError as error:
-                    seen = str(error)
-                transaction.set_rollback(True)
-            client.cookies = cookies
-            expected = "allowed" if role in row.allow else "refused"
-            checked += 1
-            if seen != expected:
-                wrong.append(f"{name} {row.method} {url} as {role}: {seen}, declared {expected}")
+        # The route's objects are made once, for every role; each request is rolled back.
+        with transaction.atomic():
+            url = url_for(name, row, objects)
+            for role, client in people.items():
+                cookies = copy.deepcopy(client.cookies)  # a sign-out must not carry over
+                with transaction.atomic():
+                    try:
+                        seen = outcome(ask(client, row, url, objects), row)
+                    except AssertionError as error:
+                        seen = str(error)
+                    transaction.set_rollback(True)
+                client.cookies = cookies
+                expected = "allowed" if role in row.allow else "refused"
+                checked += 1
+                if seen != expected:
+                    wrong.append(
+                        f"{name} {row.method} {url} as {role}: {seen}, declared {expected}"
+                    )
+            transaction.set_rollback(True)
     print(f"access matrix: {checked} route × role pairs checked")
     assert not wrong, "\n".join(wrong)
     assert checked == len(MATRIX) * len(ROLES)
