@@ -80,9 +80,11 @@ test-sqlite: install
 	env -u DATABASE_URL $(TEST_ENV) $(BIN)/pytest $(PART_ARGS) $(PYTEST_ARGS) $(NO_TESTS_OK)
 
 # PostgreSQL runs when DATABASE_URL names it, or when one answers on 127.0.0.1:5432.
+PG_ANSWERS := $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null
+
 test-postgres: install
 	@url="$${DATABASE_URL:-}"; \
-	if [ -z "$$url" ] && $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then url="$(PG_URL)"; fi; \
+	if [ -z "$$url" ] && $(PG_ANSWERS); then url="$(PG_URL)"; fi; \
 	if [ -n "$$url" ]; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
 	  DATABASE_URL="$$url" $(TEST_ENV) $(BIN)/pytest $(PART_ARGS) $(PYTEST_ARGS) $(NO_TESTS_OK); \
@@ -95,12 +97,16 @@ test-postgres: install
 # timers, and the others. The two processes of a pass migrate their test database once
 # between them (DJL_TEST_RUN). Each process has its own media folders and a log in var/
 # (printed when all are done): the suite takes as long as the longest of the four.
+# The browser tests run once, in the PostgreSQL pass when there is one (DJL_BROWSER_DB).
 RUNS := sqlite:others sqlite:transactional postgres:others postgres:transactional
 
 test: install migrations-check lint
 	@mkdir -p var
 	@echo "== pytest on SQLite and on PostgreSQL, two processes each (logs in var/test-*.log)"
-	@export DJL_TEST_RUN=$$(date +%s)-$$$$; pids=""; for run in $(RUNS); do \
+	@export DJL_TEST_RUN=$$(date +%s)-$$$$; \
+	if [ -n "$${DATABASE_URL:-}" ] || $(PG_ANSWERS); then export DJL_BROWSER_DB=postgresql; \
+	else export DJL_BROWSER_DB=sqlite; fi; \
+	pids=""; for run in $(RUNS); do \
 	  db=$${run%%:*}; part=$${run##*:}; \
 	  MEDIA_ROOT=$(CURDIR)/var/test-media-$$db-$$part \
 	  PRIVATE_MEDIA_ROOT=$(CURDIR)/var/test-private-$$db-$$part \

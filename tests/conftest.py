@@ -15,9 +15,9 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 DEMO_PASSWORD = "Demo!pass2026"
 #: ``--part``: the tests that flush the database (transactional: browser, concurrency,
 #: job-cluster tests, which spend much of their time waiting on Chromium, subprocesses or
-#: timers) and the ``slow`` ones that build a host site (in subprocesses, on a database of
-#: their own), or the others. `make test` runs each pass as two such processes side by
-#: side; the split is about even.
+#: timers) with those that run sites in subprocesses on databases of their own (the
+#: ``slow`` host-site build, the ``subprocesses`` backup drills), or the others. `make
+#: test` runs each pass as two such processes side by side; the split is about even.
 PARTS = ("transactional", "others")
 
 
@@ -164,18 +164,30 @@ def pytest_collection_modifyitems(config, items):
     PostgreSQL pass only. Tests that never touch the pass's database
     (``own_database``: they run the ready site in subprocesses on SQLite files of
     their own, or build a host site) would check the same thing twice: they run in
-    the SQLite pass only. Either way the others are deselected, not skipped.
+    the SQLite pass only. The browser tests check what the pages and their scripts do
+    in the browser; the views and queries behind them are tested on both databases by
+    the others. `make test` runs them once, in the pass ``DJL_BROWSER_DB`` names
+    (``postgresql`` when PostgreSQL answers, as on a production site, else
+    ``sqlite``); without it, every pass runs them. Either way the others are
+    deselected, not skipped.
     """
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    elsewhere = "own_database" if on_postgres else "postgres"
+    elsewhere = {"own_database" if on_postgres else "postgres"}
+    if os.environ.get("DJL_BROWSER_DB", "postgresql" if on_postgres else "sqlite") != (
+        "postgresql" if on_postgres else "sqlite"
+    ):
+        elsewhere.add("browser")
     part = config.getoption("part")
     keep, drop = [], []
     for item in items:
-        transactional = flushes(item) or bool(item.get_closest_marker("slow"))
+        transactional = flushes(item) or any(
+            item.get_closest_marker(name) for name in ("slow", "subprocesses")
+        )
         other_part = part and (part == "transactional") != transactional
-        (drop if item.get_closest_marker(elsewhere) or other_part else keep).append(item)
+        marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere)
+        (drop if marked_elsewhere or other_part else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep

@@ -15,6 +15,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -25,8 +26,9 @@ from pathlib import Path
 
 import pytest
 
-# The test database is set up for these tests: the sites start from a copy of it.
-pytestmark = pytest.mark.django_db
+# The test database is set up for these tests: the sites start from a copy of it. They
+# mostly wait on the sites' processes: `make test` runs them beside the other tests.
+pytestmark = [pytest.mark.django_db, pytest.mark.subprocesses]
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run in the site with ``manage.py shell -c``: its members' balances.
@@ -307,9 +309,16 @@ def test_restore_refuses_folders_that_are_not_empty(small_archive, tmp_path):
 def test_backups_keep_the_newest_n(tmp_path, migrated):
     site = Site.sqlite(tmp_path, "k", migrated)
     folder = tmp_path / "kept"
-    for _ in range(3):
-        site.manage("learning_backup", "--output", str(folder), "--keep", "2")
-    assert len(list(folder.glob("dj-learning-backup-*.tar"))) == 2
+    # The command three times in one process (each start of the site costs seconds).
+    script = (
+        "from django.core.management import call_command\n"
+        "for _ in range(3):\n"
+        f"    call_command('learning_backup', '--output', {str(folder)!r}, '--keep', '2')\n"
+    )
+    written = re.findall(r"/\S+?\.tar", site.manage("shell", "-c", script).stdout)
+    assert len(written) == 3 and len(set(written)) == 3, written
+    kept = sorted(str(p) for p in folder.glob("dj-learning-backup-*.tar"))
+    assert kept == sorted(written)[1:]
 
 
 @pytest.mark.own_database
