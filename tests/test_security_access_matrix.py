@@ -9,8 +9,11 @@ their unit, so "allowed" for another role means that role may see *their* data.
 
 A new app adds its rows in one block (see docs/reference/extending.md, "The access
 matrix"). A route's objects are made once in a savepoint, and each request runs in a
-savepoint of its own rolled back afterwards, so a POST allowed for one role leaves
-nothing behind for the next.
+savepoint of its own rolled back afterwards, with the cache emptied before it, so a
+POST allowed for one role leaves nothing behind for the next in the database or the
+cache. Files are not rolled back: no row's allowed request may delete or change the
+files of the objects it is asked about (a later role would find them gone and seem
+refused).
 """
 
 import copy
@@ -743,6 +746,10 @@ def ask(client, row, url, objects):
 
 
 def test_the_access_matrix(people):
+    from django.core.cache import cache
+
+    from dj_learning.courses import memo
+
     objects = Objects()
     checked = 0
     wrong = []
@@ -752,6 +759,8 @@ def test_the_access_matrix(people):
             url = url_for(name, row, objects)
             for role, client in people.items():
                 cookies = copy.deepcopy(client.cookies)  # a sign-out must not carry over
+                cache.clear()  # nor what one role's request cached
+                memo.rows.clear()
                 with transaction.atomic():
                     try:
                         seen = outcome(ask(client, row, url, objects), row)
