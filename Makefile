@@ -88,6 +88,8 @@ test-postgres: install
 	if [ -n "$$url" ]; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
 	  DATABASE_URL="$$url" $(TEST_ENV) $(BIN)/pytest $(PART_ARGS) $(PYTEST_ARGS) $(NO_TESTS_OK); \
+	elif [ "$${DJL_BROWSER_DB:-}" = postgresql ]; then \
+	  echo "== PostgreSQL no longer answers, and the browser tests were left to its run"; exit 1; \
 	else \
 	  echo "== PostgreSQL not reachable: skipping the PostgreSQL run"; \
 	fi
@@ -104,8 +106,12 @@ test: install migrations-check lint
 	@mkdir -p var
 	@echo "== pytest on SQLite and on PostgreSQL, two processes each (logs in var/test-*.log)"
 	@export DJL_TEST_RUN=$$(date +%s)-$$$$; \
-	if [ -n "$${DATABASE_URL:-}" ] || $(PG_ANSWERS); then export DJL_BROWSER_DB=postgresql; \
-	else export DJL_BROWSER_DB=sqlite; fi; \
+	case "$${DATABASE_URL:-}" in \
+	  postgres*) export DJL_BROWSER_DB=postgresql ;; \
+	  "") if $(PG_ANSWERS); then export DJL_BROWSER_DB=postgresql; \
+	      else export DJL_BROWSER_DB=sqlite; fi ;; \
+	  *) export DJL_BROWSER_DB=sqlite ;; \
+	esac; \
 	pids=""; for run in $(RUNS); do \
 	  db=$${run%%:*}; part=$${run##*:}; \
 	  MEDIA_ROOT=$(CURDIR)/var/test-media-$$db-$$part \

@@ -16,8 +16,9 @@ DEMO_PASSWORD = "Demo!pass2026"
 #: ``--part``: the tests that flush the database (transactional: browser, concurrency,
 #: job-cluster tests, which spend much of their time waiting on Chromium, subprocesses or
 #: timers) with those that run sites in subprocesses on databases of their own (the
-#: ``slow`` host-site build, the ``subprocesses`` backup drills), or the others. `make
-#: test` runs each pass as two such processes side by side; the split is about even.
+#: ``slow`` host-site build, the backup drills: ``own_database`` on SQLite, ``postgres``
+#: on PostgreSQL), or the others. `make test` runs each pass as two such processes side
+#: by side; the split is about even.
 PARTS = ("transactional", "others")
 
 
@@ -175,15 +176,20 @@ def pytest_collection_modifyitems(config, items):
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
     elsewhere = {"own_database" if on_postgres else "postgres"}
-    if os.environ.get("DJL_BROWSER_DB", "postgresql" if on_postgres else "sqlite") != (
-        "postgresql" if on_postgres else "sqlite"
-    ):
+    this_pass = "postgresql" if on_postgres else "sqlite"
+    browsers_on = os.environ.get("DJL_BROWSER_DB", this_pass)
+    if browsers_on not in ("postgresql", "sqlite"):
+        raise pytest.UsageError(
+            f"DJL_BROWSER_DB is {browsers_on!r}: it names the pass that runs the browser "
+            "tests, postgresql or sqlite (leave it unset to run them in every pass)"
+        )
+    if browsers_on != this_pass:
         elsewhere.add("browser")
     part = config.getoption("part")
     keep, drop = [], []
     for item in items:
         transactional = flushes(item) or any(
-            item.get_closest_marker(name) for name in ("slow", "subprocesses")
+            item.get_closest_marker(name) for name in ("slow", "own_database", "postgres")
         )
         other_part = part and (part == "transactional") != transactional
         marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere)
@@ -203,7 +209,8 @@ def pytest_collection_modifyitems(config, items):
     # The tests that can share a demo run one after the other, whatever their file: first
     # those that want none, then those that want the org tree and accounts, then those
     # that want all of it (two builds in all), and the transactional tests last, as
-    # pytest-django put them. Within each group the files and their tests keep their order.
+    # pytest-django put them (the waiting ones first, ``run_group``). Within each group the
+    # files and their tests keep their order.
     items[:] = sorted(items, key=run_group)
 
 
@@ -238,18 +245,44 @@ def live_server(live_server):
     the test's transaction. A real site, or the PostgreSQL pass, gives each thread a
     connection of its own and keeps answering in parallel.
     """
-    import threading
-
     thread = live_server.thread
     if thread.connections_override:
-        app, lock = thread.httpd.get_app(), threading.Lock()
-
-        def one_at_a_time(environ, start_response):
-            with lock:
-                return app(environ, start_response)
-
-        thread.httpd.set_app(one_at_a_time)
+        thread.httpd.set_app(OneAtATime(thread.httpd.get_app()))
     return live_server
+
+
+class OneAtATime:
+    """A WSGI app that lets one request in at a time, until its response is closed (a
+    streamed body and the ``request_finished`` signal run inside the turn too)."""
+
+    def __init__(self, app):
+        import threading
+
+        self.app, self.lock = app, threading.Lock()
+
+    def __call__(self, environ, start_response):
+        self.lock.acquire()
+        try:
+            response = self.app(environ, start_response)
+        except BaseException:
+            self.lock.release()
+            raise
+        return _ReleasedOnClose(response, self.lock)
+
+
+class _ReleasedOnClose:
+    def __init__(self, response, lock):
+        self.response, self.lock = response, lock
+
+    def __iter__(self):
+        return iter(self.response)
+
+    def close(self):
+        try:
+            if close := getattr(self.response, "close", None):
+                close()
+        finally:
+            self.lock.release()
 
 
 @pytest.fixture(autouse=True)
@@ -317,9 +350,14 @@ def build_demo(kind):
 
 def run_group(item):
     """Where ``item`` runs (see ``pytest_collection_modifyitems``): 0 to 2 by the demo it
-    wants, 3 if it flushes the database."""
+    wants, 3 or 4 if it flushes the database.
+
+    Of those, the concurrency and job-cluster tests (``postgres``) come first: they
+    mostly wait (on clusters, on a job's timeout), and waiting while the other processes
+    of `make test` still work costs nothing, where at the end of the run it leaves the
+    cores idle."""
     if flushes(item):
-        return 3
+        return 3 if item.get_closest_marker("postgres") else 4
     return DEMO_ORDER[demo_wanted(item)]
 
 

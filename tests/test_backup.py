@@ -26,9 +26,8 @@ from pathlib import Path
 
 import pytest
 
-# The test database is set up for these tests: the sites start from a copy of it. They
-# mostly wait on the sites' processes: `make test` runs them beside the other tests.
-pytestmark = [pytest.mark.django_db, pytest.mark.subprocesses]
+# The test database is set up for these tests: the sites start from a copy of it.
+pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[1]
 # Run in the site with ``manage.py shell -c``: its members' balances.
