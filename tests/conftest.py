@@ -288,7 +288,8 @@ class _ReleasedOnClose:
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Each test starts with an empty cache (rate limits, Wagtail's site cache), and
-    without the process's copies of the course page's cached rows."""
+    without the process's copies of the course page's cached rows. A test that wants
+    them emptied again midway takes this fixture: it gives the function that does it."""
     from django.core.cache import cache
 
     from dj_learning.courses import memo
@@ -298,7 +299,7 @@ def _fresh_cache():
         memo.rows.clear()
 
     clear()
-    yield
+    yield clear
     clear()
 
 

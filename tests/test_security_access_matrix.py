@@ -745,11 +745,7 @@ def ask(client, row, url, objects):
     return client.post(url, body or {}, follow=bool(row.refused_text))
 
 
-def test_the_access_matrix(people):
-    from django.core.cache import cache
-
-    from dj_learning.courses import memo
-
+def test_the_access_matrix(people, _fresh_cache):
     objects = Objects()
     checked = 0
     wrong = []
@@ -759,8 +755,7 @@ def test_the_access_matrix(people):
             url = url_for(name, row, objects)
             for role, client in people.items():
                 cookies = copy.deepcopy(client.cookies)  # a sign-out must not carry over
-                cache.clear()  # nor what one role's request cached
-                memo.rows.clear()
+                _fresh_cache()  # nor what one role's request cached
                 with transaction.atomic():
                     try:
                         seen = outcome(ask(client, row, url, objects), row)
