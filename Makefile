@@ -88,8 +88,8 @@ test-postgres: install
 	if [ -n "$$url" ]; then \
 	  echo "== pytest on PostgreSQL ($$url)"; \
 	  DATABASE_URL="$$url" $(TEST_ENV) $(BIN)/pytest $(PART_ARGS) $(PYTEST_ARGS) $(NO_TESTS_OK); \
-	elif [ "$${DJL_BROWSER_DB:-}" = postgresql ]; then \
-	  echo "== PostgreSQL no longer answers, and the browser tests were left to its run"; exit 1; \
+	elif [ "$${DJL_BROWSER_DB:-}" = postgresql ] || [ "$${DJL_BROWSER_DB:-}" = split ]; then \
+	  echo "== PostgreSQL no longer answers, and browser tests were left to its run"; exit 1; \
 	else \
 	  echo "== PostgreSQL not reachable: skipping the PostgreSQL run"; \
 	fi
@@ -99,7 +99,9 @@ test-postgres: install
 # timers, and the others. The two processes of a pass migrate their test database once
 # between them (DJL_TEST_RUN). Each process has its own media folders and a log in var/
 # (printed when all are done): the suite takes as long as the longest of the four.
-# The browser tests run once, in the PostgreSQL pass when there is one (DJL_BROWSER_DB).
+# The browser tests run once (DJL_BROWSER_DB): when there is a PostgreSQL pass, every
+# third file in the SQLite pass and the others in the PostgreSQL pass, which also runs
+# the concurrency tests and its backup drill; else all in the SQLite pass.
 RUNS := sqlite:others sqlite:transactional postgres:others postgres:transactional
 
 test: install migrations-check lint
@@ -107,8 +109,8 @@ test: install migrations-check lint
 	@echo "== pytest on SQLite and on PostgreSQL, two processes each (logs in var/test-*.log)"
 	@export DJL_TEST_RUN=$$(date +%s)-$$$$; \
 	case "$${DATABASE_URL:-}" in \
-	  postgres*) export DJL_BROWSER_DB=postgresql ;; \
-	  "") if $(PG_ANSWERS); then export DJL_BROWSER_DB=postgresql; \
+	  postgres*) export DJL_BROWSER_DB=split ;; \
+	  "") if $(PG_ANSWERS); then export DJL_BROWSER_DB=split; \
 	      else export DJL_BROWSER_DB=sqlite; fi ;; \
 	  *) export DJL_BROWSER_DB=sqlite ;; \
 	esac; \

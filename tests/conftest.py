@@ -167,9 +167,8 @@ def pytest_collection_modifyitems(config, items):
     their own, or build a host site) would check the same thing twice: they run in
     the SQLite pass only. The browser tests check what the pages and their scripts do
     in the browser; the views and queries behind them are tested on both databases by
-    the others. `make test` runs them once, in the pass ``DJL_BROWSER_DB`` names
-    (``postgresql`` when PostgreSQL answers, as on a production site, else
-    ``sqlite``); without it, every pass runs them. Either way the others are
+    the others. `make test` runs them once, where ``DJL_BROWSER_DB`` says
+    (``browser_pass``); without it, every pass runs them. Either way the others are
     deselected, not skipped.
     """
     from django.conf import settings
@@ -178,13 +177,14 @@ def pytest_collection_modifyitems(config, items):
     elsewhere = {"own_database" if on_postgres else "postgres"}
     this_pass = "postgresql" if on_postgres else "sqlite"
     browsers_on = os.environ.get("DJL_BROWSER_DB", this_pass)
-    if browsers_on not in ("postgresql", "sqlite"):
+    if browsers_on not in BROWSER_PASSES:
         raise pytest.UsageError(
             f"DJL_BROWSER_DB is {browsers_on!r}: it names the pass that runs the browser "
-            "tests, postgresql or sqlite (leave it unset to run them in every pass)"
+            "tests, postgresql or sqlite, or splits them between the two (split); leave "
+            "it unset to run them in every pass"
         )
-    if browsers_on != this_pass:
-        elsewhere.add("browser")
+    browser_files = {item.path for item in items if item.get_closest_marker("browser")}
+    browser_file_index = {path: index for index, path in enumerate(sorted(browser_files))}
     part = config.getoption("part")
     keep, drop = [], []
     for item in items:
@@ -192,7 +192,10 @@ def pytest_collection_modifyitems(config, items):
             item.get_closest_marker(name) for name in ("slow", "own_database", "postgres")
         )
         other_part = part and (part == "transactional") != transactional
-        marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere)
+        marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere) or (
+            item.get_closest_marker("browser")
+            and browser_pass(browsers_on, browser_file_index[item.path]) != this_pass
+        )
         (drop if marked_elsewhere or other_part else keep).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
@@ -212,6 +215,25 @@ def pytest_collection_modifyitems(config, items):
     # pytest-django put them (the waiting ones first, ``run_group``). Within each group the
     # files and their tests keep their order.
     items[:] = sorted(items, key=run_group)
+
+
+#: ``DJL_BROWSER_DB``: the pass that runs the browser tests, or ``split`` between the two.
+BROWSER_PASSES = ("postgresql", "sqlite", "split")
+
+
+def browser_pass(browsers_on, index):
+    """The pass that runs the browser test file at ``index`` (in name order).
+
+    ``split`` (`make test` when PostgreSQL answers) gives every third file to the SQLite
+    pass and the others to the PostgreSQL pass (production's database), which also runs
+    the concurrency tests and its own backup drill: the two passes then take about as
+    long, where with all the browser tests the PostgreSQL pass ended about a minute
+    after the SQLite one. Every browser test still runs once, and each database serves
+    some of them.
+    """
+    if browsers_on == "split":
+        return "sqlite" if index % 3 == 2 else "postgresql"
+    return browsers_on
 
 
 def flushes_without_restoring(item):
