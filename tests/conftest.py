@@ -168,8 +168,9 @@ def pytest_collection_modifyitems(config, items):
     the SQLite pass only. The browser tests check what the pages and their scripts do
     in the browser; the views and queries behind them are tested on both databases by
     the others. `make test` runs them once, where ``DJL_BROWSER_DB`` says
-    (``browser_pass``); without it, every pass runs them. Either way the others are
-    deselected, not skipped.
+    (``browser_pass``); without it, every pass runs them. A browser test marked for a
+    database (``postgres``, ``own_database``) runs in that database's pass only. Either
+    way the others are deselected, not skipped.
     """
     from django.conf import settings
 
@@ -194,6 +195,7 @@ def pytest_collection_modifyitems(config, items):
         other_part = part and (part == "transactional") != transactional
         marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere) or (
             item.get_closest_marker("browser")
+            and not any(item.get_closest_marker(name) for name in ("postgres", "own_database"))
             and browser_pass(browsers_on, browser_file_index[item.path]) != this_pass
         )
         (drop if marked_elsewhere or other_part else keep).append(item)

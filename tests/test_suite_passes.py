@@ -11,16 +11,19 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def collected(browser_db, database_url=None):
-    """The browser tests a pass would run."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJL_BROWSER_DB")}
-    env |= {"DJANGO_SETTINGS_MODULE": "cms_site.settings.test", "DJL_BROWSER_DB": browser_db}
+def collected(database_url=None, **env):
+    """The browser tests a pass would run, with ``env`` (``DJL_BROWSER_DB``)."""
+    env = {
+        **{k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJL_BROWSER_DB")},
+        "DJANGO_SETTINGS_MODULE": "cms_site.settings.test",
+        **env,
+    }
     if database_url:
         # Collecting reads the settings only: no connection is made.
         env["DATABASE_URL"] = database_url
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
-        + ["tests/browser"],
+        + ["-m", "browser", "tests"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -28,14 +31,16 @@ def collected(browser_db, database_url=None):
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return {line for line in result.stdout.splitlines() if "::" in line}
+    return {line for line in result.stdout.splitlines() if line.startswith("tests/")}
 
 
 @pytest.mark.own_database
 def test_split_runs_every_browser_test_once_some_on_each_database():
-    every = collected("sqlite")
-    on_sqlite = collected("split")
-    on_postgres = collected("split", "postgres://postgres@127.0.0.1:5432/dj_learning")
+    every = collected()  # DJL_BROWSER_DB unset: a pass runs them all
+    on_sqlite = collected(DJL_BROWSER_DB="split")
+    on_postgres = collected(
+        "postgres://postgres@127.0.0.1:5432/dj_learning", DJL_BROWSER_DB="split"
+    )
     assert len(every) > 30
     assert on_sqlite | on_postgres == every
     assert not on_sqlite & on_postgres
@@ -45,8 +50,8 @@ def test_split_runs_every_browser_test_once_some_on_each_database():
 
 
 def test_a_misspelt_pass_is_refused_rather_than_run_in_neither(monkeypatch, pytestconfig):
-    import conftest  # tests/conftest.py, which decides what each pass runs
-
+    # tests/conftest.py, which decides what each pass runs, as pytest registered it.
+    conftest = pytestconfig.pluginmanager.get_plugin(str(Path(__file__).with_name("conftest.py")))
     monkeypatch.setenv("DJL_BROWSER_DB", "postgres")
     with pytest.raises(pytest.UsageError, match="DJL_BROWSER_DB is 'postgres'"):
         conftest.pytest_collection_modifyitems(pytestconfig, [])
