@@ -175,7 +175,7 @@ def pytest_collection_modifyitems(config, items):
     from django.conf import settings
 
     on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
-    elsewhere = {"own_database" if on_postgres else "postgres"}
+    elsewhere = "own_database" if on_postgres else "postgres"
     this_pass = "postgresql" if on_postgres else "sqlite"
     browsers_on = os.environ.get("DJL_BROWSER_DB", this_pass)
     if browsers_on not in BROWSER_PASSES:
@@ -189,16 +189,17 @@ def pytest_collection_modifyitems(config, items):
     part = config.getoption("part")
     keep, drop = [], []
     for item in items:
-        transactional = flushes(item) or any(
-            item.get_closest_marker(name) for name in ("slow", "own_database", "postgres")
-        )
+        for_database = [name for name in DATABASE_MARKERS if item.get_closest_marker(name)]
+        if for_database:
+            this_pass_runs_it = elsewhere not in for_database
+        elif item.get_closest_marker("browser"):
+            index = browser_file_index[item.path]
+            this_pass_runs_it = browser_pass(browsers_on, index) == this_pass
+        else:
+            this_pass_runs_it = True
+        transactional = flushes(item) or bool(for_database or item.get_closest_marker("slow"))
         other_part = part and (part == "transactional") != transactional
-        marked_elsewhere = any(item.get_closest_marker(name) for name in elsewhere) or (
-            item.get_closest_marker("browser")
-            and not any(item.get_closest_marker(name) for name in ("postgres", "own_database"))
-            and browser_pass(browsers_on, browser_file_index[item.path]) != this_pass
-        )
-        (drop if marked_elsewhere or other_part else keep).append(item)
+        (keep if this_pass_runs_it and not other_part else drop).append(item)
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
@@ -219,6 +220,8 @@ def pytest_collection_modifyitems(config, items):
     items[:] = sorted(items, key=run_group)
 
 
+#: The markers that tie a test to one database's pass (``pytest_collection_modifyitems``).
+DATABASE_MARKERS = ("postgres", "own_database")
 #: ``DJL_BROWSER_DB``: the pass that runs the browser tests, or ``split`` between the two.
 BROWSER_PASSES = ("postgresql", "sqlite", "split")
 
